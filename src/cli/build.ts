@@ -1,0 +1,16 @@
+import { buildCharts, chartsDir, writeCharts } from '../build.ts';
+import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
+
+export async function buildCommand(args: string[]): Promise<void> {
+  const { values } = parseCommandArgs(args, SOURCE_OPTIONS);
+  const started = performance.now();
+  const options = buildOptionsFrom(values, (line) => console.error(line));
+  const result = await buildCharts(options);
+  writeCharts(result, options.paths.distDir);
+  const objects = result.components.reduce((n, c) => n + c.objects.length, 0);
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  console.log(
+    `built ${chartsDir(options.paths.distDir)}/kubeflow: kubeflow/manifests ${result.tree.tag}, ` +
+      `${result.components.length} subcharts, ${objects} objects, ${result.files.size} files in ${seconds}s`,
+  );
+}

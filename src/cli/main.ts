@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The kfcharts CLI: thin commands over the library, and the one place that turns
+ * errors into messages and exit codes.
+ */
+import { isKfchartsError, KfchartsError } from '../errors.ts';
+import { buildCommand } from './build.ts';
+import { lockCommand } from './lock.ts';
+import { verifyCommand } from './verify.ts';
+
+const USAGE = `usage: kfcharts <command> [options]
+
+commands:
+  build    build dist/charts from the pinned upstream (or --manifests)
+  verify   render dist/charts with helm and compare with kustomize build, object by object
+  lock     write upstream.lock.yaml for a tag in the mirror (--tag)
+
+source options (build, verify):
+  --manifests <dir|tar.gz>     build another upstream tree instead of the pinned one
+  --remote-cache <dir|tar.gz>  remote kustomize references (default: the mirror's cache)
+  --lock <file>                lock file (default upstream.lock.yaml)
+  --components <file>          component list (default components.yaml)
+  --no-cache                   neither read nor write the kustomize output cache
+
+environment: KFCHARTS_UPSTREAM_MIRROR (default ../shared/upstream), KFCHARTS_CACHE_DIR,
+  KFCHARTS_DIST_DIR, KFCHARTS_HELM, KFCHARTS_HELM3, KFCHARTS_KUBECTL`;
+
+const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
+  build: buildCommand,
+  verify: verifyCommand,
+  lock: lockCommand,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (!run) throw new KfchartsError('usage', `unknown command '${command}'\n\n${USAGE}`);
+  await run(rest);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (isKfchartsError(error)) {
+      console.error(`kfcharts: error [${error.code}]: ${error.message}`);
+      if (error.details) console.error(error.details.replace(/^/gm, '  '));
+      process.exitCode = error.code === 'usage' ? 2 : 1;
+    } else {
+      console.error('kfcharts: internal error:', error);
+      process.exitCode = 70;
+    }
+  },
+);

@@ -1,0 +1,47 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { BuildOptions } from '../build.ts';
+import { KfchartsError } from '../errors.ts';
+import { defaultPaths } from '../paths.ts';
+
+/** Options every command that builds shares; parsed by node:util parseArgs. */
+export const SOURCE_OPTIONS = {
+  manifests: { type: 'string' },
+  'remote-cache': { type: 'string' },
+  lock: { type: 'string' },
+  components: { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+} as const;
+
+export interface SourceValues {
+  manifests?: string | undefined;
+  'remote-cache'?: string | undefined;
+  lock?: string | undefined;
+  components?: string | undefined;
+  'no-cache'?: boolean | undefined;
+}
+
+export function buildOptionsFrom(values: SourceValues, log: (line: string) => void): BuildOptions {
+  const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
+  return {
+    paths: defaultPaths(),
+    log,
+    useCache: !values['no-cache'],
+    ...(values.manifests !== undefined && { manifests: resolve(values.manifests) }),
+    ...(values['remote-cache'] !== undefined && { remoteCache: resolve(values['remote-cache']) }),
+    ...(values.lock !== undefined && { lockPath: abs(values.lock) as string }),
+    ...(values.components !== undefined && { componentsFile: abs(values.components) as string }),
+  };
+}
+
+/** parseArgs with strict checking; an unknown or malformed option is a usage error. */
+export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
+  args: string[],
+  options: T,
+) {
+  try {
+    return parseArgs({ args, options, allowPositionals: false, strict: true });
+  } catch (cause) {
+    throw new KfchartsError('usage', (cause as Error).message, { cause });
+  }
+}

@@ -1,0 +1,66 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import { listFiles, sha256, sha256File } from '../upstream/hash.ts';
+import { isRemoteRef } from '../upstream/remote-ref.ts';
+import { findKustomizationFile, readKustomizationEntries } from './kustomization.ts';
+
+export interface KustomizationClosure {
+  /** Kustomization folders the build reaches, relative to the tree, sorted. */
+  readonly dirs: readonly string[];
+  /** Remote references still in the closure (not localized), with the file naming them. */
+  readonly remoteRefs: readonly { readonly file: string; readonly url: string }[];
+  /** Hash over every file below every reached folder: a superset of kustomize's inputs. */
+  readonly contentHash: string;
+}
+
+/**
+ * Follows resources/bases/components from `dir` through the tree. Files a kustomization
+ * loads must lie below its root (kustomize's load restrictor), so hashing each reached
+ * folder recursively covers every input.
+ */
+export function kustomizationClosure(
+  treeDir: string,
+  dir: string,
+  fileHashes: Map<string, string> = new Map(),
+): KustomizationClosure {
+  const dirs = new Set<string>();
+  const remoteRefs: { file: string; url: string }[] = [];
+  const visit = (absDir: string): void => {
+    if (dirs.has(absDir)) return;
+    dirs.add(absDir);
+    const file = findKustomizationFile(absDir);
+    if (!file) return; // kustomize reports the missing kustomization itself
+    for (const entry of readKustomizationEntries(file).entries) {
+      if (isRemoteRef(entry.value)) {
+        remoteRefs.push({ file: posix(relative(treeDir, file)), url: entry.value });
+        continue;
+      }
+      const target = resolve(absDir, entry.value);
+      if (existsSync(target) && statSync(target).isDirectory()) visit(target);
+    }
+  };
+  visit(resolve(treeDir, dir));
+
+  const files = new Set<string>();
+  for (const d of dirs) {
+    if (!existsSync(d)) continue;
+    for (const f of listFiles(d, treeDir)) files.add(f);
+  }
+  const lines = [...files].sort().map((f) => {
+    let hash = fileHashes.get(f);
+    if (hash === undefined) {
+      hash = sha256File(join(treeDir, f));
+      fileHashes.set(f, hash);
+    }
+    return `${hash}  ${f}\n`;
+  });
+  return {
+    dirs: [...dirs].map((d) => posix(relative(treeDir, d))).sort(),
+    remoteRefs,
+    contentHash: sha256(lines.join('')),
+  };
+}
+
+function posix(path: string): string {
+  return path.split(sep).join('/');
+}

@@ -1,0 +1,126 @@
+import {
+  type DocumentOptions,
+  type ParseOptions,
+  parseAllDocuments,
+  parseDocument,
+  type SchemaOptions,
+} from 'yaml';
+import { KfchartsError } from '../errors.ts';
+
+/** One Kubernetes object as kustomize printed it. */
+export interface ManifestObject {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** undefined for cluster-scoped objects (and namespaced ones upstream leaves unset). */
+  readonly namespace: string | undefined;
+  /** The document's text exactly as printed, ending in a newline, without `---`. */
+  readonly text: string;
+}
+
+/**
+ * How Kubernetes reads YAML (sigs.k8s.io/yaml, YAML 1.1): `on`/`yes` are booleans and
+ * `0755` is octal, so a string that lost its quotes shows up as a difference. Timestamps
+ * stay strings, as they do in the API server's JSON.
+ */
+export const KUBERNETES_YAML: ParseOptions & DocumentOptions & SchemaOptions = {
+  version: '1.1',
+  customTags: (tags) =>
+    tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+};
+
+/** `apps/v1 Deployment kubeflow/ml-pipeline`; cluster-scoped objects have no `ns/`. */
+export function objectKey(o: {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string | undefined;
+}): string {
+  return `${o.apiVersion} ${o.kind} ${o.namespace ? `${o.namespace}/` : ''}${o.name}`;
+}
+
+/**
+ * Stage 4: split kustomize's output into objects. Kustomize separates documents with a
+ * `---` line at column 0, which block scalars (always indented) cannot contain. Only the
+ * identifying fields are parsed here; the text goes on untouched.
+ */
+export function splitManifests(yaml: string, source: string): ManifestObject[] {
+  if (yaml.trim() === '') return [];
+  return yaml
+    .split(/^---\n/m)
+    .filter((doc) => doc.trim() !== '')
+    .map((doc, index) => {
+      const text = doc.endsWith('\n') ? doc : `${doc}\n`;
+      return identify(text, `${source}, document ${index + 1}`);
+    });
+}
+
+function identify(text: string, where: string): ManifestObject {
+  const header = parseDocument(
+    topLevelFields(text, ['apiVersion', 'kind', 'metadata']),
+    KUBERNETES_YAML,
+  );
+  if (header.errors.length > 0) {
+    throw new KfchartsError('manifest-invalid', `${where}: invalid YAML`, {
+      details: header.errors.map((e) => e.message).join('\n'),
+    });
+  }
+  const apiVersion = header.get('apiVersion');
+  const kind = header.get('kind');
+  const name = header.getIn(['metadata', 'name']);
+  const namespace = header.getIn(['metadata', 'namespace']);
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string') {
+    throw new KfchartsError(
+      'manifest-invalid',
+      `${where}: object lacks a string apiVersion, kind or metadata.name`,
+      {
+        details: text.slice(0, 400),
+      },
+    );
+  }
+  if (namespace !== undefined && typeof namespace !== 'string') {
+    throw new KfchartsError('manifest-invalid', `${where}: metadata.namespace is not a string`);
+  }
+  return { apiVersion, kind, name, namespace: namespace || undefined, text };
+}
+
+/**
+ * The lines of the named top-level keys: each key's line and what follows until the
+ * next line that starts at column 0. Parsing only these keeps the stage fast on 12 MB.
+ */
+function topLevelFields(text: string, keys: readonly string[]): string {
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let keep = false;
+  for (const line of lines) {
+    if (line !== '' && !/^[\s#]/.test(line)) {
+      const key = /^([\w.-]+):/.exec(line)?.[1];
+      keep = key !== undefined && keys.includes(key);
+    }
+    if (keep) out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Full parse of a YAML stream into plain values, the way Kubernetes would read it. */
+export function parseYamlStream(text: string, source: string): unknown[] {
+  const docs = parseAllDocuments(text, KUBERNETES_YAML);
+  if (!Array.isArray(docs)) {
+    throw new KfchartsError('manifest-invalid', `${source}: not a YAML stream`);
+  }
+  const values: unknown[] = [];
+  for (const [index, doc] of docs.entries()) {
+    if (doc.errors.length > 0) {
+      throw new KfchartsError(
+        'manifest-invalid',
+        `${source}, document ${index + 1}: invalid YAML`,
+        {
+          details: doc.errors.map((e) => e.message).join('\n'),
+        },
+      );
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: -1 });
+    if (value !== null && value !== undefined) values.push(value);
+  }
+  return values;
+}

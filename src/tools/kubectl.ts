@@ -1,0 +1,37 @@
+import { KfchartsError } from '../errors.ts';
+import { exec } from './exec.ts';
+import { resolveTool } from './resolve.ts';
+
+/** kubectl, used only for its built-in kustomize. */
+export class Kubectl {
+  readonly path: string;
+
+  constructor(path = resolveTool('kubectl')) {
+    this.path = path;
+  }
+
+  /** `kubectl version --client` as one line; part of every kustomize cache key. */
+  async version(): Promise<string> {
+    const result = await exec(this.path, ['version', '--client']);
+    if (result.exitCode !== 0) {
+      throw new KfchartsError('tool-failed', `${this.path} version --client failed`, {
+        details: result.stderr,
+      });
+    }
+    return result.stdout.trim().split('\n').join('; ');
+  }
+
+  /**
+   * `kubectl kustomize <dir>`. `what` names the component in the error, since a raw
+   * kustomize message rarely says which of 27 builds it came from.
+   */
+  async kustomize(dir: string, what: string): Promise<string> {
+    const result = await exec(this.path, ['kustomize', dir]);
+    if (result.exitCode !== 0) {
+      throw new KfchartsError('kustomize-failed', `kustomize build of ${what} (${dir}) failed`, {
+        details: result.stderr.trim(),
+      });
+    }
+    return result.stdout;
+  }
+}

@@ -1,0 +1,45 @@
+import type { VerifyReport } from './verify.ts';
+
+/** The readable summary printed by `kfcharts verify`; dist/verify.json has everything. */
+export function formatVerifySummary(report: VerifyReport, jsonPath: string): string {
+  const lines = [
+    `verify: kubeflow/manifests ${report.upstream.tag} (tree ${report.upstream.treeSha256.slice(0, 12)}), ` +
+      `release ${report.release.releaseName} in namespace ${report.release.namespace}`,
+  ];
+  for (const c of report.charts) {
+    lines.push(
+      `  chart ${c.chart}: ${c.objects} objects rendered; two renders ${c.rendersIdentical ? 'identical' : 'DIFFER'}`,
+    );
+  }
+  const equal = report.components.filter(
+    (c) => c.missing.length + c.extra.length + c.different.length + c.textDiffers.length === 0,
+  );
+  lines.push(
+    `  components equal to their own kustomize build: ${equal.length}/${report.components.length}`,
+  );
+  for (const c of report.components) {
+    const problems = c.missing.length + c.extra.length + c.different.length + c.textDiffers.length;
+    lines.push(
+      `    ${c.name.padEnd(26)} ${String(c.expected).padStart(4)} expected ${String(c.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${c.missing.length} missing, ${c.extra.length} extra, ${c.different.length} different, ${c.textDiffers.length} text`}`,
+    );
+  }
+  const ex = report.example;
+  lines.push(
+    `  example/ built as one: ${ex.expected} objects, charts ${ex.actual}; ${ex.explained.length} known deviation(s), ` +
+      `${ex.unexplained.length} unexplained, ${ex.stale.length} stale`,
+  );
+  for (const d of ex.explained) lines.push(`    known: ${d.object} ${d.pointer}`);
+  lines.push(
+    `  rebuild: ${report.rebuild.identical ? 'byte-identical to dist/charts' : `${report.rebuild.differingFiles.length} files differ from dist/charts`}`,
+  );
+  for (const l of report.lint)
+    lines.push(`  helm ${l.helm} lint --strict ${l.chart}: ${l.ok ? 'passed' : 'FAILED'}`);
+  if (report.ok) {
+    lines.push(`result: OK (${jsonPath})`);
+  } else {
+    lines.push(`result: FAILED, ${report.failures.length} failure(s) (${jsonPath})`);
+    for (const f of report.failures.slice(0, 30)) lines.push(`  - ${f}`);
+    if (report.failures.length > 30) lines.push(`  ... and ${report.failures.length - 30} more`);
+  }
+  return lines.join('\n');
+}

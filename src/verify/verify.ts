@@ -1,0 +1,201 @@
+import { join } from 'node:path';
+import { type BuildOptions, buildCharts, chartsDir as chartsDirOf } from '../build.ts';
+import { readChartFiles } from '../chart/write.ts';
+import { EXAMPLE_PATH } from '../components.ts';
+import { KfchartsError } from '../errors.ts';
+import { kustomizeAll } from '../kustomize/build.ts';
+import { Helm } from '../tools/helm.ts';
+import { Kubectl } from '../tools/kubectl.ts';
+import { sha256 } from '../upstream/hash.ts';
+import {
+  checkDeviations,
+  type DeviationCheck,
+  defaultDeviationsPath,
+  readKnownDeviations,
+} from './deviations.ts';
+import {
+  compareObjectSets,
+  indexByKey,
+  isClean,
+  type ParsedObject,
+  type SetComparison,
+  toParsedObjects,
+} from './objects.ts';
+import {
+  listCharts,
+  parseHelmOutput,
+  type RenderedObject,
+  renderChart,
+  VERIFY_RELEASE,
+} from './render.ts';
+
+export interface VerifyOptions extends BuildOptions {
+  readonly deviationsFile?: string;
+  readonly helm?: Helm;
+  /** Helm 3 for the compatibility lint; null skips it (reported as skipped). */
+  readonly helm3?: Helm | null;
+}
+
+export interface ComponentReport extends SetComparison {
+  readonly name: string;
+  /** Rendered documents whose text is not kustomize's text byte for byte. */
+  readonly textDiffers: string[];
+}
+
+export interface VerifyReport {
+  readonly ok: boolean;
+  readonly upstream: { readonly tag: string; readonly treeSha256: string };
+  readonly release: typeof VERIFY_RELEASE;
+  readonly charts: {
+    chart: string;
+    objects: number;
+    renderSha256: string;
+    rendersIdentical: boolean;
+  }[];
+  readonly components: ComponentReport[];
+  readonly example: SetComparison & DeviationCheck;
+  readonly rebuild: { identical: boolean; differingFiles: string[] };
+  readonly lint: { helm: string; chart: string; ok: boolean; output: string }[];
+  readonly failures: string[];
+}
+
+/**
+ * `kfcharts verify`: renders every chart under dist/charts with `helm template
+ * --include-crds` (twice, non-default release name and namespace) and compares it, object
+ * by object, with fresh uncached `kustomize build`s of each component and of example/.
+ * Also rebuilds the charts in memory and compares them with dist/ byte for byte.
+ */
+export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport> {
+  const helm = options.helm ?? new Helm();
+  const chartsDir = chartsDirOf(options.paths.distDir);
+  const charts = listCharts(chartsDir);
+  if (charts.length === 0) {
+    throw new KfchartsError(
+      'verify-failed',
+      `no charts under ${chartsDir}: run \`npm run build\` first`,
+    );
+  }
+
+  const rebuilt = await buildCharts(options);
+  const onDisk = readChartFiles(chartsDir);
+  const differingFiles = [...new Set([...onDisk.keys(), ...rebuilt.files.keys()])]
+    .filter((path) => onDisk.get(path) !== rebuilt.files.get(path))
+    .sort();
+
+  const targets = [
+    ...rebuilt.components.map((c) => c.component),
+    { name: EXAMPLE_PATH, path: EXAMPLE_PATH },
+  ];
+  const fresh = await kustomizeAll(targets, rebuilt.tree, {
+    kubectl: options.kubectl ?? new Kubectl(),
+    cacheDir: undefined,
+    title: 'verify: kustomize (uncached)',
+  });
+  const expectedByComponent = new Map(
+    fresh.map(
+      (out) => [out.name, toParsedObjects(out.yaml, `kustomize build ${out.path}`)] as const,
+    ),
+  );
+
+  const chartReports: VerifyReport['charts'] = [];
+  const rendered: RenderedObject[] = [];
+  for (const chart of charts) {
+    const dir = join(chartsDir, chart);
+    const [first, second] = await Promise.all([renderChart(helm, dir), renderChart(helm, dir)]);
+    const objects = parseHelmOutput(first, chart);
+    rendered.push(...objects);
+    chartReports.push({
+      chart,
+      objects: objects.length,
+      renderSha256: sha256(first),
+      rendersIdentical: first === second,
+    });
+  }
+
+  const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
+    const expected = indexByKey(
+      expectedByComponent.get(component.name) ?? [],
+      `kustomize build of ${component.name}`,
+    );
+    const actual = indexByKey(
+      rendered.filter((o) => o.component === component.name),
+      `rendered subchart ${component.name}`,
+    );
+    return {
+      name: component.name,
+      ...compareObjectSets(expected, actual),
+      textDiffers: textDifferences(expected, actual),
+    };
+  });
+
+  const exampleExpected = indexByKey(
+    expectedByComponent.get(EXAMPLE_PATH) ?? [],
+    'kustomize build example',
+  );
+  const exampleComparison = compareObjectSets(
+    exampleExpected,
+    indexByKey(rendered, 'all rendered charts'),
+  );
+  const deviations = checkDeviations(
+    exampleComparison,
+    readKnownDeviations(rebuilt.tree.tag, options.deviationsFile ?? defaultDeviationsPath),
+  );
+
+  const lint: VerifyReport['lint'] = [];
+  const helm3 = options.helm3 === undefined ? Helm.v3() : options.helm3;
+  for (const h of [helm, ...(helm3 ? [helm3] : [])]) {
+    const version = await h.version();
+    for (const chart of charts) {
+      try {
+        lint.push({ helm: version, chart, ok: true, output: await h.lint(join(chartsDir, chart)) });
+      } catch (error) {
+        const e = error as KfchartsError;
+        lint.push({ helm: version, chart, ok: false, output: `${e.message}\n${e.details ?? ''}` });
+      }
+    }
+  }
+
+  const failures = [
+    ...chartReports.filter((c) => !c.rendersIdentical).map((c) => `${c.chart}: two renders differ`),
+    ...components.flatMap((c) => componentFailures(c)),
+    ...deviations.unexplained.map((d) => `example/: ${d}`),
+    ...deviations.stale.map((d) => `example/: ${d}`),
+    ...differingFiles.map((f) => `rebuild differs from dist/charts: ${f}`),
+    ...lint.filter((l) => !l.ok).map((l) => `helm ${l.helm} lint ${l.chart} failed`),
+  ];
+  return {
+    ok: failures.length === 0,
+    upstream: { tag: rebuilt.tree.tag, treeSha256: rebuilt.tree.treeSha256 },
+    release: VERIFY_RELEASE,
+    charts: chartReports,
+    components,
+    example: { ...exampleComparison, ...deviations },
+    rebuild: { identical: differingFiles.length === 0, differingFiles },
+    lint,
+    failures,
+  };
+}
+
+function componentFailures(c: ComponentReport): string[] {
+  if (isClean(c) && c.textDiffers.length === 0) return [];
+  return [
+    ...c.missing.map((k) => `${c.name}: ${k} missing from the chart`),
+    ...c.extra.map((k) => `${c.name}: ${k} rendered but not in kustomize's build`),
+    ...c.different.flatMap((d) => d.diffs.map((f) => `${c.name}: ${d.key} ${f.pointer} differs`)),
+    ...c.textDiffers.map((k) => `${c.name}: ${k} renders other text than kustomize printed`),
+  ];
+}
+
+/** Keys whose rendered text is not kustomize's (trailing whitespace aside, which Helm trims). */
+function textDifferences(
+  expected: ReadonlyMap<string, ParsedObject>,
+  actual: ReadonlyMap<string, ParsedObject>,
+): string[] {
+  return [...expected]
+    .filter(([key, e]) => {
+      const a = actual.get(key);
+      return a !== undefined && a.text.trimEnd() !== e.text.trimEnd();
+    })
+    .map(([key]) => key)
+    .sort();
+}
