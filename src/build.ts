@@ -8,6 +8,7 @@ import {
 } from './components.ts';
 import { kustomizeAll } from './kustomize/build.ts';
 import { splitManifests } from './manifest/object.ts';
+import { checkNamespaces } from './manifest/scope.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
@@ -46,6 +47,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
       `kustomize build of component '${component.name}'`,
     ),
   }));
+  checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
   const files = emitUmbrellaChart({
     tag: tree.tag,
     treeSha256: tree.treeSha256,

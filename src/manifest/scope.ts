@@ -1,0 +1,89 @@
+import { parseDocument } from 'yaml';
+import { isCrd } from '../chart/emit.ts';
+import { KfchartsError } from '../errors.ts';
+import { KUBERNETES_YAML, type ManifestObject, objectKey } from './object.ts';
+
+/** Built-in cluster-scoped kinds, by `group/kind` (core group: empty). */
+const BUILT_IN_CLUSTER_SCOPED = new Set([
+  '/Namespace',
+  '/Node',
+  '/PersistentVolume',
+  '/ComponentStatus',
+  'rbac.authorization.k8s.io/ClusterRole',
+  'rbac.authorization.k8s.io/ClusterRoleBinding',
+  'apiextensions.k8s.io/CustomResourceDefinition',
+  'apiregistration.k8s.io/APIService',
+  'admissionregistration.k8s.io/MutatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingWebhookConfiguration',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+  'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicy',
+  'admissionregistration.k8s.io/MutatingAdmissionPolicyBinding',
+  'scheduling.k8s.io/PriorityClass',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'storage.k8s.io/VolumeAttachment',
+  'node.k8s.io/RuntimeClass',
+  'networking.k8s.io/IngressClass',
+  'networking.k8s.io/IPAddress',
+  'networking.k8s.io/ServiceCIDR',
+  'certificates.k8s.io/CertificateSigningRequest',
+  'flowcontrol.apiserver.k8s.io/FlowSchema',
+  'flowcontrol.apiserver.k8s.io/PriorityLevelConfiguration',
+  'policy/PodSecurityPolicy',
+  'resource.k8s.io/DeviceClass',
+  'resource.k8s.io/ResourceSlice',
+]);
+
+function groupKind(o: Pick<ManifestObject, 'apiVersion' | 'kind'>): string {
+  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
+  return `${group}/${o.kind}`;
+}
+
+/**
+ * Objects without metadata.namespace must be cluster-scoped. A namespaced one would land
+ * in whatever namespace `helm install -n` names (where `kubectl apply` would use the
+ * context's), so upstream's install would silently change: refuse it. Scopes of custom
+ * kinds come from the CRDs of the same build.
+ */
+export function checkNamespaces(
+  components: readonly { name: string; objects: readonly ManifestObject[] }[],
+): void {
+  const crds = new Map<string, ManifestObject>();
+  for (const c of components) {
+    for (const o of c.objects.filter(isCrd)) crds.set(o.name, o);
+  }
+  const crdScopes = new Map<string, string | undefined>();
+  const scopeOf = (gk: string): string | undefined => {
+    if (BUILT_IN_CLUSTER_SCOPED.has(gk)) return 'Cluster';
+    if (!crdScopes.has(gk)) crdScopes.set(gk, findCrdScope(crds, gk));
+    return crdScopes.get(gk);
+  };
+  for (const c of components) {
+    for (const o of c.objects) {
+      if (o.namespace !== undefined) continue;
+      const scope = scopeOf(groupKind(o));
+      if (scope !== 'Cluster') {
+        throw new KfchartsError(
+          'manifest-invalid',
+          `component '${c.name}': ${objectKey(o)} has no metadata.namespace but its kind is ${scope === undefined ? 'of unknown scope (no CRD in the build)' : 'namespaced'}; Helm would install it into the release namespace`,
+        );
+      }
+    }
+  }
+}
+
+function findCrdScope(crds: ReadonlyMap<string, ManifestObject>, gk: string): string | undefined {
+  const [group, kind] = gk.split('/') as [string, string];
+  for (const crd of crds.values()) {
+    // Cheap filters first: only a CRD that can define the kind gets a full parse.
+    if (!crd.name.endsWith(`.${group}`) || !crd.text.includes(`kind: ${kind}\n`)) continue;
+    const doc = parseDocument(crd.text, KUBERNETES_YAML);
+    if (doc.getIn(['spec', 'group']) === group && doc.getIn(['spec', 'names', 'kind']) === kind) {
+      const scope = doc.getIn(['spec', 'scope']);
+      return typeof scope === 'string' ? scope : undefined;
+    }
+  }
+  return undefined;
+}

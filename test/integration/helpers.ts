@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { create } from 'tar';
+
+export const projectRoot = resolve(import.meta.dirname, '../..');
+export const fixtures = join(projectRoot, 'test/fixtures');
+const nodeBin = process.execPath;
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real CLI (`node src/cli/main.ts ...`) as a user would. */
+export function runCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(nodeBin, [join(projectRoot, 'src/cli/main.ts'), ...args], {
+      cwd: projectRoot,
+      env: { ...process.env, CI: 'true', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', fail);
+    child.on('close', (code) => done({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `kfcharts-${prefix}-`));
+}
+
+/** Every file below `dir` with its content: "left as it was" means equal snapshots. */
+export function snapshot(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!existsSync(dir)) return out;
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out.set(relative(dir, p), readFileSync(p, 'utf8'));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+export interface MirrorOptions {
+  /** Edits the copied upstream tree (its root is `manifests-0.1.0/`) before packing. */
+  readonly editTree?: (treeDir: string) => void;
+  /** Edits the copied remote cache before packing. */
+  readonly editRemote?: (remoteDir: string) => void;
+}
+
+/**
+ * A mirror folder laid out like ../shared/upstream, made from the mini fixture:
+ * kubeflow-manifests/0.1.0.tar.gz and remote-cache.tar.gz.
+ */
+export async function makeMirror(root: string, options: MirrorOptions = {}): Promise<string> {
+  const work = join(root, 'src');
+  const tree = join(work, 'tree');
+  const remote = join(work, 'remote');
+  cpSync(join(fixtures, 'mini-upstream'), tree, { recursive: true });
+  cpSync(join(fixtures, 'mini-remote-cache'), remote, { recursive: true });
+  options.editTree?.(join(tree, 'manifests-0.1.0'));
+  options.editRemote?.(remote);
+  const mirror = join(root, 'mirror');
+  mkdirSync(join(mirror, 'kubeflow-manifests'), { recursive: true });
+  await create(
+    {
+      gzip: true,
+      file: join(mirror, 'kubeflow-manifests/0.1.0.tar.gz'),
+      cwd: tree,
+      portable: true,
+    },
+    ['manifests-0.1.0'],
+  );
+  await create(
+    { gzip: true, file: join(mirror, 'remote-cache.tar.gz'), cwd: remote, portable: true },
+    ['.'],
+  );
+  return mirror;
+}

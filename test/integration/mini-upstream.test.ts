@@ -1,0 +1,332 @@
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildCharts } from '../../src/build.ts';
+import { KfchartsError } from '../../src/errors.ts';
+import { Helm } from '../../src/tools/helm.ts';
+import { fixtures, makeMirror, runCli, snapshot, tempDir } from './helpers.ts';
+
+/**
+ * The whole pipeline on a two-component fixture upstream (with remote references and Go
+ * templates), and every kind of bad input the build must refuse without touching dist/.
+ */
+const components = join(fixtures, 'mini-components.yaml');
+let root: string;
+let mirror: string;
+let lock: string;
+let goodDist: string;
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return { KFCHARTS_UPSTREAM_MIRROR: mirror, KFCHARTS_CACHE_DIR: join(root, 'cache'), ...extra };
+}
+
+/** A dist folder holding a good build, to check that a failing build leaves it alone. */
+function populatedDist(name: string): string {
+  const dist = join(root, name);
+  cpSync(goodDist, dist, { recursive: true });
+  return dist;
+}
+
+beforeAll(async () => {
+  root = tempDir('mini');
+  mirror = await makeMirror(join(root, 'pristine'));
+  lock = join(root, 'lock.yaml');
+  const pinned = await runCli(
+    ['lock', '--tag', '0.1.0', '--components', components, '--out', lock],
+    env(),
+  );
+  expect(pinned.stderr).toBe(pinned.code === 0 ? pinned.stderr : '');
+  expect(pinned.code).toBe(0);
+  goodDist = join(root, 'dist');
+  const built = await runCli(
+    ['build', '--lock', lock, '--components', components],
+    env({ KFCHARTS_DIST_DIR: goodDist }),
+  );
+  expect(built.stderr + built.stdout).toContain('built');
+  expect(built.code).toBe(0);
+});
+
+describe('mini upstream: build and verify', () => {
+  it('pins both remote references of the component list', () => {
+    const text = readFileSync(lock, 'utf8');
+    expect(text).toContain('https://github.com/example-org/example-repo/manifests/app?ref=v1.0.0');
+    expect(text).toContain(
+      'cachePath: github.com/example-org/example-repo/releases/download/v1.0.0/crds.yaml',
+    );
+    expect(text).toContain('tag: 0.1.0');
+  });
+
+  it('writes one subchart per component, the CRD under crds/, with conditions', () => {
+    const files = snapshot(join(goodDist, 'charts/kubeflow'));
+    expect([...files.keys()].sort()).toEqual([
+      'Chart.yaml',
+      'README.md',
+      'charts/alpha/Chart.yaml',
+      'charts/alpha/templates/configmap_alpha_templates.yaml',
+      'charts/alpha/templates/namespace_cluster_alpha.yaml',
+      'charts/alpha/values.schema.json',
+      'charts/alpha/values.yaml',
+      'charts/beta/Chart.yaml',
+      'charts/beta/crds/widgets.example.org.yaml',
+      'charts/beta/templates/deployment.apps_beta_app.yaml',
+      'charts/beta/values.schema.json',
+      'charts/beta/values.yaml',
+      'templates/NOTES.txt',
+      'values.schema.json',
+      'values.yaml',
+    ]);
+    expect(files.get('Chart.yaml')).toContain('condition: beta.enabled');
+    expect(files.get('Chart.yaml')).toContain('version: 0.1.0');
+    // CRDs are never templated, so they keep their braces unescaped.
+    expect(files.get('charts/beta/crds/widgets.example.org.yaml')).toContain(
+      'description: Widgets keep {{ braces }} in descriptions',
+    );
+  });
+
+  it('renders the Go templates of upstream content literally', async () => {
+    const out = await new Helm().template(join(goodDist, 'charts/kubeflow'), {
+      releaseName: 'r',
+      namespace: 'elsewhere',
+      includeCrds: true,
+    });
+    const original = readFileSync(
+      join(fixtures, 'mini-upstream/manifests-0.1.0/apps/alpha/configmap.yaml'),
+      'utf8',
+    );
+    for (const line of original.split('\n').filter((l) => l.includes('{{')))
+      expect(out).toContain(line);
+    expect(out).toContain('enabled: "on"');
+    expect(out).toContain('namespace: alpha');
+    expect(out).not.toContain('namespace: elsewhere');
+  });
+
+  it('verify passes and reports every object equal', async () => {
+    const result = await runCli(
+      ['verify', '--lock', lock, '--components', components],
+      env({ KFCHARTS_DIST_DIR: goodDist }),
+    );
+    expect(result.stdout).toContain('result: OK');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(goodDist, 'verify.json'), 'utf8'));
+    expect(
+      report.components.map((c: { name: string; expected: number }) => [c.name, c.expected]),
+    ).toEqual([
+      ['alpha', 2],
+      ['beta', 2],
+    ]);
+    expect(report.example.expected).toBe(4);
+  });
+
+  it('verify fails when a chart file is changed by hand', async () => {
+    const dist = populatedDist('dist-tampered');
+    const file = join(
+      dist,
+      'charts/kubeflow/charts/alpha/templates/configmap_alpha_templates.yaml',
+    );
+    writeFileSync(file, readFileSync(file, 'utf8').replace('enabled: "on"', 'enabled: on'));
+    const result = await runCli(
+      ['verify', '--lock', lock, '--components', components],
+      env({ KFCHARTS_DIST_DIR: dist }),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('alpha: v1 ConfigMap alpha/templates /data/enabled differs');
+    expect(result.stdout).toContain(
+      'rebuild differs from dist/charts: kubeflow/charts/alpha/templates/configmap_alpha_templates.yaml',
+    );
+  });
+
+  it('a second build gives byte-identical charts', async () => {
+    const dist = join(root, 'dist-again');
+    const again = await runCli(
+      ['build', '--lock', lock, '--components', components],
+      env({ KFCHARTS_DIST_DIR: dist }),
+    );
+    expect(again.code).toBe(0);
+    expect(snapshot(join(dist, 'charts'))).toEqual(snapshot(join(goodDist, 'charts')));
+  });
+});
+
+describe('mini upstream: bad input fails clearly and leaves dist/ as it was', () => {
+  async function expectFailure(
+    args: string[],
+    extraEnv: Record<string, string>,
+    code: string,
+    mentions: string[],
+  ): Promise<void> {
+    const dist = populatedDist(`dist-${code}-${Math.random().toString(36).slice(2)}`);
+    const before = snapshot(dist);
+    const result = await runCli(args, env({ KFCHARTS_DIST_DIR: dist, ...extraEnv }));
+    expect(result.stderr).toContain(`error [${code}]`);
+    for (const text of mentions) expect(result.stderr).toContain(text);
+    expect(result.code).toBe(1);
+    expect(snapshot(dist)).toEqual(before);
+  }
+
+  it('an upstream archive whose content does not match the lock', async () => {
+    const bad = await makeMirror(join(root, 'tampered'), {
+      editTree: (tree) => writeFileSync(join(tree, 'apps/gamma/cm.yaml'), 'changed: true\n'),
+    });
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components],
+      { KFCHARTS_UPSTREAM_MIRROR: bad },
+      'upstream-hash-mismatch',
+      [join(bad, 'kubeflow-manifests/0.1.0.tar.gz'), 'expected treeSha256', 'actual   treeSha256'],
+    );
+  });
+
+  it('a cached remote reference whose content does not match the lock', async () => {
+    const bad = await makeMirror(join(root, 'remote-tampered'), {
+      editRemote: (remote) =>
+        writeFileSync(
+          join(remote, 'github.com/example-org/example-repo@v1.0.0/manifests/app/deployment.yaml'),
+          'x: 1\n',
+        ),
+    });
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components],
+      { KFCHARTS_UPSTREAM_MIRROR: bad },
+      'remote-ref-hash-mismatch',
+      ['https://github.com/example-org/example-repo/manifests/app?ref=v1.0.0'],
+    );
+  });
+
+  it('a remote reference missing from the cache names component, reference and path', async () => {
+    const bad = await makeMirror(join(root, 'remote-missing'), {
+      editRemote: (remote) =>
+        rmSync(join(remote, 'github.com/example-org/example-repo/releases'), { recursive: true }),
+    });
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components],
+      { KFCHARTS_UPSTREAM_MIRROR: bad },
+      'remote-ref-missing',
+      [
+        "component 'beta'",
+        'https://github.com/example-org/example-repo/releases/download/v1.0.0/crds.yaml',
+        'looked for .kfcharts-remote/github.com/example-org/example-repo/releases/download/v1.0.0/crds.yaml',
+      ],
+    );
+  });
+
+  it('a kustomize error names the component', async () => {
+    const tree = join(root, 'broken/manifests-0.1.0');
+    cpSync(join(fixtures, 'mini-upstream/manifests-0.1.0'), tree, { recursive: true });
+    writeFileSync(join(tree, 'apps/alpha/kustomization.yaml'), 'resources:\n- missing.yaml\n');
+    await expectFailure(
+      [
+        'build',
+        '--manifests',
+        tree,
+        '--remote-cache',
+        join(fixtures, 'mini-remote-cache'),
+        '--components',
+        components,
+      ],
+      {},
+      'kustomize-failed',
+      ["kustomize build of component 'alpha'", 'missing.yaml'],
+    );
+  });
+
+  it('a component that upstream example/ does not list', async () => {
+    const list = join(root, 'components-extra.yaml');
+    writeFileSync(
+      list,
+      `${readFileSync(components, 'utf8')}  - name: gamma\n    path: apps/gamma\n    description: Not in example/\n`,
+    );
+    await expectFailure(
+      ['build', '--lock', lock, '--components', list],
+      {},
+      'component-list-invalid',
+      ["component 'gamma' (apps/gamma) is not in upstream's example/kustomization.yaml"],
+    );
+  });
+
+  it('a component whose path upstream does not have', async () => {
+    const list = join(root, 'components-typo.yaml');
+    writeFileSync(
+      list,
+      readFileSync(components, 'utf8').replace('path: apps/beta', 'path: apps/betta'),
+    );
+    await expectFailure(
+      ['build', '--lock', lock, '--components', list],
+      {},
+      'component-list-invalid',
+      ["component 'beta': upstream has no kustomization at apps/betta"],
+    );
+  });
+
+  it('an example/ entry that no component covers', async () => {
+    const list = join(root, 'components-short.yaml');
+    writeFileSync(list, readFileSync(components, 'utf8').split('  - name: beta')[0] as string);
+    await expectFailure(
+      ['build', '--lock', lock, '--components', list],
+      {},
+      'component-list-invalid',
+      ['example/kustomization.yaml lists apps/beta, which no component'],
+    );
+  });
+
+  it('an invalid component name is rejected by the list schema', async () => {
+    const list = join(root, 'components-badname.yaml');
+    writeFileSync(list, readFileSync(components, 'utf8').replace('name: beta', 'name: Beta_App'));
+    await expectFailure(
+      ['build', '--lock', lock, '--components', list],
+      {},
+      'component-list-invalid',
+      ['/components/1/name: must match pattern'],
+    );
+  });
+
+  it('unknown commands and options are usage errors (exit 2)', async () => {
+    const command = await runCli(['bulid'], env());
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain("unknown command 'bulid'");
+    const option = await runCli(['build', '--manifest', 'x'], env());
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--manifest'");
+  });
+});
+
+describe('mini upstream: download fallback', () => {
+  it('downloads the pinned URL when the mirror lacks the archive, and checks its tree hash', async () => {
+    const archive = readFileSync(join(mirror, 'kubeflow-manifests/0.1.0.tar.gz'));
+    const emptyMirror = join(root, 'no-archive');
+    const remoteOnly = join(emptyMirror, 'remote-cache.tar.gz');
+    cpSync(join(mirror, 'remote-cache.tar.gz'), remoteOnly);
+    const requested: string[] = [];
+    const fakeFetch = (async (url: string | URL | Request) => {
+      requested.push(String(url));
+      return new Response(archive);
+    }) as typeof fetch;
+    const paths = {
+      cacheDir: join(root, 'cache-download'),
+      toolsDir: join(fixtures, '../../.tools'),
+      mirrorDir: emptyMirror,
+      distDir: join(root, 'dist-download'),
+    };
+    const result = await buildCharts({
+      paths,
+      lockPath: lock,
+      componentsFile: components,
+      fetch: fakeFetch,
+    });
+    expect(requested).toEqual([
+      'https://github.com/kubeflow/manifests/archive/refs/tags/0.1.0.tar.gz',
+    ]);
+    expect(result.components.map((c) => c.objects.length)).toEqual([2, 2]);
+
+    const tampered = await makeMirror(join(root, 'download-tampered'), {
+      editTree: (tree) => writeFileSync(join(tree, 'apps/alpha/namespace.yaml'), 'x: 1\n'),
+    });
+    const badArchive = readFileSync(join(tampered, 'kubeflow-manifests/0.1.0.tar.gz'));
+    const badFetch = (async () => new Response(badArchive)) as typeof fetch;
+    const error = await buildCharts({
+      paths: { ...paths, cacheDir: join(root, 'cache-download-bad') },
+      lockPath: lock,
+      componentsFile: components,
+      fetch: badFetch,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KfchartsError);
+    expect((error as KfchartsError).code).toBe('upstream-hash-mismatch');
+  });
+});
