@@ -58,7 +58,8 @@ export function checkNamespaces(
   const scopeOf = (gk: string): string | undefined => {
     if (BUILT_IN_CLUSTER_SCOPED.has(gk)) return 'Cluster';
     if (!crdScopes.has(gk)) crdScopes.set(gk, findCrdScope(crds, gk));
-    return crdScopes.get(gk);
+    // Kubernetes' own groups (core, apps, batch, *.k8s.io) are namespaced unless listed above.
+    return crdScopes.get(gk) ?? (isBuiltInGroup(gk) ? 'Namespaced' : undefined);
   };
   for (const c of components) {
     for (const o of c.objects) {
@@ -72,6 +73,11 @@ export function checkNamespaces(
       }
     }
   }
+}
+
+function isBuiltInGroup(gk: string): boolean {
+  const group = gk.split('/')[0] as string;
+  return !group.includes('.') || group.endsWith('.k8s.io');
 }
 
 function findCrdScope(crds: ReadonlyMap<string, ManifestObject>, gk: string): string | undefined {

@@ -1,0 +1,46 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readChartFiles, writeChartsAtomically } from '../../src/chart/write.ts';
+
+describe('writeChartsAtomically', () => {
+  it('replaces the folder as a whole: stale files from an earlier build are gone', () => {
+    const dest = join(mkdtempSync(join(tmpdir(), 'kfcharts-write-')), 'charts');
+    writeChartsAtomically(
+      dest,
+      new Map([
+        ['a/old.yaml', 'old\n'],
+        ['a/keep.yaml', 'v1\n'],
+      ]),
+    );
+    writeChartsAtomically(
+      dest,
+      new Map([
+        ['a/keep.yaml', 'v2\n'],
+        ['b/new.yaml', 'new\n'],
+      ]),
+    );
+    expect(readChartFiles(dest)).toEqual(
+      new Map([
+        ['a/keep.yaml', 'v2\n'],
+        ['b/new.yaml', 'new\n'],
+      ]),
+    );
+  });
+
+  it('leaves the old charts untouched when writing fails part-way', () => {
+    const root = mkdtempSync(join(tmpdir(), 'kfcharts-write-'));
+    const dest = join(root, 'charts');
+    mkdirSync(dest);
+    writeFileSync(join(dest, 'Chart.yaml'), 'name: old\n');
+    // 'x' as a file and as a folder cannot both be written.
+    const files = new Map([
+      ['x', 'file\n'],
+      ['x/y.yaml', 'under x\n'],
+    ]);
+    expect(() => writeChartsAtomically(dest, files)).toThrow();
+    expect(readFileSync(join(dest, 'Chart.yaml'), 'utf8')).toBe('name: old\n');
+    expect(readChartFiles(dest).size).toBe(1);
+  });
+});
