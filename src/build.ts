@@ -1,20 +1,33 @@
 import { join } from 'node:path';
-import { type ChartFiles, type ComponentObjects, emitUmbrellaChart } from './chart/emit.ts';
+import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
+  type ComponentObjects,
   checkComponentsAgainstTree,
   defaultComponentsPath,
   readComponentList,
 } from './components.ts';
+import { KfchartsError } from './errors.ts';
 import { kustomizeAll } from './kustomize/build.ts';
 import { splitManifests } from './manifest/object.ts';
 import { checkNamespaces } from './manifest/scope.ts';
+import { checkInstallOrder } from './release/order.ts';
+import {
+  defaultReleasesPath,
+  planReleases,
+  type ReleasePlan,
+  readReleaseLayout,
+} from './release/plan.ts';
+import { crdKeepRule } from './rules/crd-keep.ts';
+import { applyRules, type RuleFinding } from './rules/rule.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
 export interface BuildOptions extends UpstreamOptions {
   /** Component list (default components.yaml). */
   readonly componentsFile?: string;
+  /** Release layers (default releases.yaml). */
+  readonly releasesFile?: string;
   /** false: ignore and don't fill the kustomize output cache. */
   readonly useCache?: boolean;
   readonly kubectl?: Kubectl;
@@ -22,25 +35,30 @@ export interface BuildOptions extends UpstreamOptions {
 
 export interface BuildResult {
   readonly tree: UpstreamTree;
+  /** Each component's objects after the rules, in component-list order. */
   readonly components: readonly ComponentObjects[];
+  readonly rules: readonly RuleFinding[];
+  readonly plan: ReleasePlan;
   readonly files: ChartFiles;
 }
 
 /**
  * The pipeline up to chart files in memory:
- * resolve upstream → localize → kustomize (parallel, cached) → split → emit.
- * Nothing under dist/ is touched; see writeCharts().
+ * resolve upstream → localize → kustomize (parallel, cached) → split → rules →
+ * plan releases → check install order → emit. Nothing under dist/ is touched.
  */
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   const componentsFile = options.componentsFile ?? defaultComponentsPath;
-  const components = readComponentList(componentsFile);
+  const releasesFile = options.releasesFile ?? defaultReleasesPath;
+  const list = readComponentList(componentsFile);
+  const layout = readReleaseLayout(releasesFile);
   const tree = await resolveUpstream(options);
-  checkComponentsAgainstTree(components, tree.dir, componentsFile);
-  const outputs = await kustomizeAll(components, tree, {
+  checkComponentsAgainstTree(list, tree.dir, componentsFile);
+  const outputs = await kustomizeAll(list, tree, {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: options.useCache === false ? undefined : join(options.paths.cacheDir, 'kustomize'),
   });
-  const built: ComponentObjects[] = components.map((component, i) => ({
+  const built: ComponentObjects[] = list.map((component, i) => ({
     component,
     objects: splitManifests(
       outputs[i]?.yaml ?? '',
@@ -48,12 +66,20 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     ),
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
-  const files = emitUmbrellaChart({
-    tag: tree.tag,
-    treeSha256: tree.treeSha256,
-    components: built,
-  });
-  return { tree, components: built, files };
+  const { components, findings } = applyRules([crdKeepRule(layout.crdPolicy.expect)], built);
+  const plan = planReleases(layout, components, releasesFile);
+  const violations = checkInstallOrder(plan);
+  if (violations.length > 0) {
+    throw new KfchartsError(
+      'install-order',
+      `${violations.length} object(s) would fail a first install in release order (${releasesFile})`,
+      {
+        details: violations.map((v) => `${v.release}: ${v.object}: ${v.reason}`).join('\n'),
+      },
+    );
+  }
+  const files = emitCharts({ tag: tree.tag, treeSha256: tree.treeSha256, components: list, plan });
+  return { tree, components, rules: findings, plan, files };
 }
 
 /** dist/charts, replaced as a whole. */

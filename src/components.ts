@@ -2,6 +2,7 @@ import { join, posix, resolve } from 'node:path';
 import { readConfigFile } from './config-file.ts';
 import { KfchartsError } from './errors.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomize/kustomization.ts';
+import type { ManifestObject } from './manifest/object.ts';
 import { projectRoot } from './paths.ts';
 
 /** One entry of upstream's example/: one kustomize build, one subchart. */
@@ -13,6 +14,12 @@ export interface Component {
   readonly description: string;
   /** Not in example/; the subchart ships disabled. */
   readonly optional: boolean;
+}
+
+/** A component with the objects its kustomize build printed (after rules). */
+export interface ComponentObjects {
+  readonly component: Component;
+  readonly objects: readonly ManifestObject[];
 }
 
 interface ComponentListFile {

@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'kustomize-failed'
   | 'manifest-invalid'
   | 'chart-invalid'
+  | 'layout-invalid'
+  | 'rule-mismatch'
+  | 'install-order'
   | 'verify-failed';
 
 export class KfchartsError extends Error {

@@ -1,46 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Component } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
-import { type ManifestObject, objectKey } from '../manifest/object.ts';
+import { isCrd, type ManifestObject, objectKey } from '../manifest/object.ts';
+import { projectRoot } from '../paths.ts';
+import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { escapeTemplateText } from './escape.ts';
-import { subchartValuesSchema, umbrellaValuesSchema, umbrellaValuesYaml } from './values.ts';
+import { chartValuesSchema, chartValuesYaml, subchartValuesSchema } from './values.ts';
 import { chartVersionFromTag } from './version.ts';
 
 /** Chart files in memory: POSIX path below dist/charts → content. Sorted on write. */
 export type ChartFiles = Map<string, string>;
 
-export interface ComponentObjects {
-  readonly component: Component;
-  readonly objects: readonly ManifestObject[];
-}
-
-export interface UmbrellaInput {
+export interface ChartsInput {
   readonly tag: string;
   readonly treeSha256: string;
-  readonly components: readonly ComponentObjects[];
+  /** Every component, so each chart's schema accepts one values file shared by all releases. */
+  readonly components: readonly Component[];
+  readonly plan: ReleasePlan;
 }
 
-export const UMBRELLA_CHART = 'kubeflow';
 const HOME = 'https://www.kubeflow.org';
 const SOURCE = 'https://github.com/kubeflow/manifests';
 
 /**
- * Stage 6: the umbrella chart and one subchart per component, in memory. CRDs go to
- * each subchart's crds/ (Helm installs those first and never templates them); every
- * other object is one template file holding kustomize's text with `{{` escaped.
+ * Stage 6: one chart per release of the plan, each with one subchart per component it
+ * holds, in memory. Every object is one template file: kustomize's text with `{{`
+ * escaped. CRDs are templates too (not crds/), so `helm upgrade` upgrades them.
  */
-export function emitUmbrellaChart(input: UmbrellaInput): ChartFiles {
+export function emitCharts(input: ChartsInput): ChartFiles {
   const files: ChartFiles = new Map();
   const version = chartVersionFromTag(input.tag);
-  const root = UMBRELLA_CHART;
-  const components = input.components.map((c) => c.component);
+  for (const release of input.plan.releases) {
+    if (release.components.length === 0) {
+      throw new KfchartsError('layout-invalid', `release '${release.name}' would hold no objects`);
+    }
+    emitChart(files, release, input, version);
+  }
+  files.set('install.sh', installScript(input.plan, version));
+  return files;
+}
 
+function emitChart(
+  files: ChartFiles,
+  release: PlannedRelease,
+  input: ChartsInput,
+  version: string,
+): void {
+  const root = release.name;
+  const previous = input.plan.releases[release.index - 1]?.name;
+  const next = input.plan.releases[release.index + 1]?.name;
   files.set(
     `${root}/Chart.yaml`,
     yaml({
       apiVersion: 'v2',
-      name: UMBRELLA_CHART,
-      description: `Kubeflow from kubeflow/manifests ${input.tag}, one subchart per component of its example/ install.`,
+      name: release.name,
+      description: `${release.description}. Kubeflow from kubeflow/manifests ${input.tag}, release ${release.index + 1} of ${input.plan.releases.length}.`,
       type: 'application',
       version,
       appVersion: input.tag,
@@ -50,24 +66,32 @@ export function emitUmbrellaChart(input: UmbrellaInput): ChartFiles {
       annotations: {
         'kfcharts.dev/upstream-tag': input.tag,
         'kfcharts.dev/upstream-tree-sha256': input.treeSha256,
+        'kfcharts.dev/install-order': String(release.index + 1),
+        ...(previous && { 'kfcharts.dev/installs-after': previous }),
       },
-      dependencies: components.map((c) => ({
-        name: c.name,
+      dependencies: release.components.map(({ component }) => ({
+        name: component.name,
         version,
-        condition: `${c.name}.enabled`,
+        condition: `${component.name}.enabled`,
       })),
     }),
   );
-  files.set(`${root}/values.yaml`, umbrellaValuesYaml(input.tag, components));
-  files.set(`${root}/values.schema.json`, json(umbrellaValuesSchema(input.tag, components)));
-  files.set(`${root}/README.md`, umbrellaReadme(input));
+  const present = release.components.map((c) => c.component);
+  files.set(`${root}/values.yaml`, chartValuesYaml(release.name, input.tag, present));
+  files.set(
+    `${root}/values.schema.json`,
+    json(chartValuesSchema(release.name, input.tag, input.components)),
+  );
+  files.set(`${root}/README.md`, chartReadme(release, input));
   files.set(
     `${root}/templates/NOTES.txt`,
-    `Kubeflow (kubeflow/manifests ${input.tag}) is installed as release {{ .Release.Name }}.\n` +
-      "Its objects keep upstream's namespaces (kubeflow, istio-system, auth, ...), whatever the release namespace.\n",
+    `${release.name} (kubeflow/manifests ${input.tag}) is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
+      (next
+        ? `Install ${next} next, with --wait.\n`
+        : 'This is the last release: Kubeflow is installed.\n'),
   );
 
-  for (const { component, objects } of input.components) {
+  for (const { component, objects } of release.components) {
     const dir = `${root}/charts/${component.name}`;
     files.set(
       `${dir}/Chart.yaml`,
@@ -85,42 +109,30 @@ export function emitUmbrellaChart(input: UmbrellaInput): ChartFiles {
     );
     files.set(
       `${dir}/values.yaml`,
-      `# ${component.name} has no values of its own yet; the umbrella's \`${component.name}.enabled\` switches it.\n{}\n`,
+      `# ${component.name} has no values of its own yet; the parent's \`${component.name}.enabled\` switches it.\n{}\n`,
     );
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
     const owners = new Map<string, string>();
     for (const object of objects) {
-      const path = `${dir}/${objectFileName(object)}`;
-      const previous = owners.get(path);
-      if (previous !== undefined) {
+      const path = `${dir}/templates/${objectFileName(object)}`;
+      const previousOwner = owners.get(path);
+      if (previousOwner !== undefined) {
         throw new KfchartsError(
           'chart-invalid',
-          `component '${component.name}': ${previous} and ${objectKey(object)} map to the same file ${path}`,
+          `component '${component.name}': ${previousOwner} and ${objectKey(object)} map to the same file ${path}`,
         );
       }
       owners.set(path, objectKey(object));
-      files.set(path, isCrd(object) ? object.text : escapeTemplateText(object.text));
+      files.set(path, escapeTemplateText(object.text));
     }
   }
-  return files;
 }
 
-export function isCrd(object: Pick<ManifestObject, 'apiVersion' | 'kind'>): boolean {
-  return (
-    object.kind === 'CustomResourceDefinition' &&
-    object.apiVersion.startsWith('apiextensions.k8s.io/')
-  );
-}
-
-/**
- * `crds/<name>.yaml` for CRDs (their names are already unique), otherwise
- * `templates/<kind>.<group>_<namespace|cluster>_<name>.yaml`, lowercase and file-safe.
- */
+/** `<kind>.<group>_<namespace|cluster>_<name>.yaml`, lowercase and file-safe. */
 export function objectFileName(object: ManifestObject): string {
-  if (isCrd(object)) return `crds/${safe(object.name)}.yaml`;
   const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
   const kind = group ? `${object.kind}.${group}` : object.kind;
-  return `templates/${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}.yaml`;
+  return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}.yaml`;
 }
 
 function safe(part: string): string {
@@ -135,23 +147,40 @@ function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
 }
 
-function umbrellaReadme(input: UmbrellaInput): string {
-  const rows = input.components.map(({ component, objects }) => {
+function chartReadme(release: PlannedRelease, input: ChartsInput): string {
+  const rows = release.components.map(({ component, objects }) => {
     const crds = objects.filter(isCrd).length;
     return `| \`${component.name}\` | \`${component.path}\` | ${objects.length} | ${crds} | ${component.description} |`;
   });
-  const total = input.components.reduce((n, c) => n + c.objects.length, 0);
+  const total = release.components.reduce((n, c) => n + c.objects.length, 0);
+  const order = input.plan.releases
+    .map((r) => (r.name === release.name ? `**${r.name}**` : r.name))
+    .join(' → ');
   return [
-    `# kubeflow (kubeflow/manifests ${input.tag})`,
+    `# ${release.name} (kubeflow/manifests ${input.tag})`,
     '',
-    `Generated by kfcharts from kubeflow/manifests \`${input.tag}\` (tree sha256 \`${input.treeSha256}\`).`,
-    'Each subchart renders exactly what `kustomize build <path>` renders for its component;',
-    'switch one off with `--set <name>.enabled=false`.',
+    `${release.description}. Generated by kfcharts from kubeflow/manifests \`${input.tag}\``,
+    `(tree sha256 \`${input.treeSha256}\`). Each subchart renders its component's`,
+    '`kustomize build <path>` objects that belong to this release; switch one off with',
+    '`--set <name>.enabled=false`.',
+    '',
+    `Install order, each with \`helm upgrade --install --wait\`: ${order}.`,
     '',
     '| subchart | upstream path | objects | CRDs | what |',
     '| --- | --- | --- | --- | --- |',
     ...rows,
-    `| | **total** | ${total} | ${input.components.reduce((n, c) => n + c.objects.filter(isCrd).length, 0)} | |`,
+    `| | **total** | ${total} | ${release.components.reduce((n, c) => n + c.objects.filter(isCrd).length, 0)} | |`,
     '',
   ].join('\n');
+}
+
+/**
+ * dist/charts/install.sh from the hand-written charts/install.sh: every release in order,
+ * each with --wait, from this folder or an OCI registry.
+ */
+function installScript(plan: ReleasePlan, version: string): string {
+  const template = readFileSync(resolve(projectRoot, 'charts/install.sh'), 'utf8');
+  return template
+    .replace('@VERSION@', version)
+    .replace('@RELEASES@', plan.releases.map((r) => r.name).join(' '));
 }

@@ -9,8 +9,15 @@ export async function buildCommand(args: string[]): Promise<void> {
   writeCharts(result, options.paths.distDir);
   const objects = result.components.reduce((n, c) => n + c.objects.length, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  const dir = chartsDir(options.paths.distDir);
+  for (const release of result.plan.releases) {
+    const count = release.components.reduce((n, c) => n + c.objects.length, 0);
+    console.log(
+      `  ${release.index + 1}. ${dir}/${release.name}: ${release.components.length} subcharts, ${count} objects`,
+    );
+  }
   console.log(
-    `built ${chartsDir(options.paths.distDir)}/kubeflow: kubeflow/manifests ${result.tree.tag}, ` +
-      `${result.components.length} subcharts, ${objects} objects, ${result.files.size} files in ${seconds}s`,
+    `built ${result.plan.releases.length} charts in ${dir}: kubeflow/manifests ${result.tree.tag}, ` +
+      `${result.components.length} components, ${objects} objects, ${result.files.size} files in ${seconds}s`,
   );
 }

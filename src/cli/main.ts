@@ -20,6 +20,7 @@ source options (build, verify):
   --remote-cache <dir|tar.gz>  remote kustomize references (default: the mirror's cache)
   --lock <file>                lock file (default upstream.lock.yaml)
   --components <file>          component list (default components.yaml)
+  --releases <file>            release layers and placement rules (default releases.yaml)
   --no-cache                   neither read nor write the kustomize output cache
 
 environment: KFCHARTS_UPSTREAM_MIRROR (default ../shared/upstream), KFCHARTS_CACHE_DIR,

@@ -10,6 +10,7 @@ export const SOURCE_OPTIONS = {
   'remote-cache': { type: 'string' },
   lock: { type: 'string' },
   components: { type: 'string' },
+  releases: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
 } as const;
 
@@ -18,6 +19,7 @@ export interface SourceValues {
   'remote-cache'?: string | undefined;
   lock?: string | undefined;
   components?: string | undefined;
+  releases?: string | undefined;
   'no-cache'?: boolean | undefined;
 }
 
@@ -31,6 +33,7 @@ export function buildOptionsFrom(values: SourceValues, log: (line: string) => vo
     ...(values['remote-cache'] !== undefined && { remoteCache: resolve(values['remote-cache']) }),
     ...(values.lock !== undefined && { lockPath: abs(values.lock) as string }),
     ...(values.components !== undefined && { componentsFile: abs(values.components) as string }),
+    ...(values.releases !== undefined && { releasesFile: abs(values.releases) as string }),
   };
 }
 

@@ -14,6 +14,7 @@ export interface ManifestObject {
   readonly name: string;
   /** undefined for cluster-scoped objects (and namespaced ones upstream leaves unset). */
   readonly namespace: string | undefined;
+  readonly labels: Readonly<Record<string, string>>;
   /** The document's text exactly as printed, ending in a newline, without `---`. */
   readonly text: string;
 }
@@ -28,6 +29,19 @@ export const KUBERNETES_YAML: ParseOptions & DocumentOptions & SchemaOptions = {
   customTags: (tags) =>
     tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
 };
+
+export function isCrd(object: Pick<ManifestObject, 'apiVersion' | 'kind'>): boolean {
+  return (
+    object.kind === 'CustomResourceDefinition' &&
+    object.apiVersion.startsWith('apiextensions.k8s.io/')
+  );
+}
+
+/** The API group: `apps` for `apps/v1`, `` for the core `v1`. */
+export function apiGroup(o: { apiVersion: string }): string {
+  const slash = o.apiVersion.indexOf('/');
+  return slash < 0 ? '' : o.apiVersion.slice(0, slash);
+}
 
 /** `apps/v1 Deployment kubeflow/ml-pipeline`; cluster-scoped objects have no `ns/`. */
 export function objectKey(o: {
@@ -81,14 +95,31 @@ function identify(text: string, where: string): ManifestObject {
   if (namespace !== undefined && typeof namespace !== 'string') {
     throw new KfchartsError('manifest-invalid', `${where}: metadata.namespace is not a string`);
   }
-  return { apiVersion, kind, name, namespace: namespace || undefined, text };
+  const labels = header.getIn(['metadata', 'labels']);
+  return {
+    apiVersion,
+    kind,
+    name,
+    namespace: namespace || undefined,
+    labels: stringMap(labels),
+    text,
+  };
+}
+
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (value && typeof value === 'object' && 'toJSON' in value) {
+    for (const [k, v] of Object.entries((value as { toJSON(): Record<string, unknown> }).toJSON()))
+      out[k] = String(v);
+  }
+  return out;
 }
 
 /**
  * The lines of the named top-level keys: each key's line and what follows until the
  * next line that starts at column 0. Parsing only these keeps the stage fast on 12 MB.
  */
-function topLevelFields(text: string, keys: readonly string[]): string {
+export function topLevelFields(text: string, keys: readonly string[]): string {
   const lines = text.split('\n');
   const out: string[] = [];
   let keep = false;

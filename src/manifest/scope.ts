@@ -1,7 +1,6 @@
-import { parseDocument } from 'yaml';
-import { isCrd } from '../chart/emit.ts';
 import { KfchartsError } from '../errors.ts';
-import { KUBERNETES_YAML, type ManifestObject, objectKey } from './object.ts';
+import { crdInfo } from './crd.ts';
+import { isCrd, type ManifestObject, objectKey } from './object.ts';
 
 /** Built-in cluster-scoped kinds, by `group/kind` (core group: empty). */
 const BUILT_IN_CLUSTER_SCOPED = new Set([
@@ -58,7 +57,7 @@ export function checkNamespaces(
   const scopeOf = (gk: string): string | undefined => {
     if (BUILT_IN_CLUSTER_SCOPED.has(gk)) return 'Cluster';
     if (!crdScopes.has(gk)) crdScopes.set(gk, findCrdScope(crds, gk));
-    // Kubernetes' own groups (core, apps, batch, *.k8s.io) are namespaced unless listed above.
+    // Kinds of Kubernetes' own groups are namespaced unless listed above.
     return crdScopes.get(gk) ?? (isBuiltInGroup(gk) ? 'Namespaced' : undefined);
   };
   for (const c of components) {
@@ -75,21 +74,42 @@ export function checkNamespaces(
   }
 }
 
+/** API groups served by Kubernetes itself (not by CRDs). */
+export const BUILT_IN_GROUPS = new Set([
+  '',
+  'apps',
+  'batch',
+  'policy',
+  'autoscaling',
+  'admissionregistration.k8s.io',
+  'apiextensions.k8s.io',
+  'apiregistration.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
+  'certificates.k8s.io',
+  'coordination.k8s.io',
+  'discovery.k8s.io',
+  'events.k8s.io',
+  'flowcontrol.apiserver.k8s.io',
+  'networking.k8s.io',
+  'node.k8s.io',
+  'rbac.authorization.k8s.io',
+  'resource.k8s.io',
+  'scheduling.k8s.io',
+  'storage.k8s.io',
+]);
+
 function isBuiltInGroup(gk: string): boolean {
-  const group = gk.split('/')[0] as string;
-  return !group.includes('.') || group.endsWith('.k8s.io');
+  return BUILT_IN_GROUPS.has(gk.split('/')[0] as string);
 }
 
 function findCrdScope(crds: ReadonlyMap<string, ManifestObject>, gk: string): string | undefined {
   const [group, kind] = gk.split('/') as [string, string];
   for (const crd of crds.values()) {
-    // Cheap filters first: only a CRD that can define the kind gets a full parse.
+    // Cheap filters first: only a CRD that can define the kind is read.
     if (!crd.name.endsWith(`.${group}`) || !crd.text.includes(`kind: ${kind}\n`)) continue;
-    const doc = parseDocument(crd.text, KUBERNETES_YAML);
-    if (doc.getIn(['spec', 'group']) === group && doc.getIn(['spec', 'names', 'kind']) === kind) {
-      const scope = doc.getIn(['spec', 'scope']);
-      return typeof scope === 'string' ? scope : undefined;
-    }
+    const info = crdInfo(crd);
+    if (info.group === group && info.kind === kind) return info.scope;
   }
   return undefined;
 }

@@ -37,6 +37,26 @@ export class Helm {
     return this.run(args, `helm template ${chartDir}`);
   }
 
+  /** The release object `helm install` would store, as JSON (client-side dry run). */
+  installDryRun(
+    chartDir: string,
+    options: { releaseName: string; namespace: string },
+  ): Promise<string> {
+    return this.run(
+      [
+        'install',
+        options.releaseName,
+        chartDir,
+        '--namespace',
+        options.namespace,
+        '--dry-run=client',
+        '--output',
+        'json',
+      ],
+      `helm install --dry-run ${chartDir}`,
+    );
+  }
+
   /** `helm lint --strict`; returns the output (lint prints INFO lines even on success). */
   lint(chartDir: string): Promise<string> {
     return this.run(['lint', '--strict', chartDir], `helm lint ${chartDir}`);

@@ -32,6 +32,17 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
   lines.push(
     `  rebuild: ${report.rebuild.identical ? 'byte-identical to dist/charts' : `${report.rebuild.differingFiles.length} files differ from dist/charts`}`,
   );
+  lines.push(
+    `  install order: ${report.installOrder.releases.join(' → ')}; ${report.installOrder.violations.length} violation(s)`,
+  );
+  lines.push(`  CRDs given helm.sh/resource-policy: keep: ${report.keepAnnotationsAdded} (the only change allowed)`);
+  lines.push(
+    `  release payloads (base64 of gzip, as Helm stores them; limit ${kib(report.payloads.limitBytes)}, target ${kib(report.payloads.targetBytes)}):`,
+  );
+  for (const p of [...report.payloads.charts].sort((a, b) => b.storedBytes - a.storedBytes)) {
+    const flag = p.overLimit ? 'OVER LIMIT' : p.overTarget ? 'over target' : 'ok';
+    lines.push(`    ${p.chart.padEnd(26)} ${kib(p.storedBytes).padStart(11)}  ${flag}`);
+  }
   for (const l of report.lint)
     lines.push(`  helm ${l.helm} lint --strict ${l.chart}: ${l.ok ? 'passed' : 'FAILED'}`);
   if (report.ok) {
@@ -42,4 +53,8 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
     if (report.failures.length > 30) lines.push(`  ... and ${report.failures.length - 30} more`);
   }
   return lines.join('\n');
+}
+
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
 }

@@ -1,9 +1,12 @@
 import { join } from 'node:path';
 import { type BuildOptions, buildCharts, chartsDir as chartsDirOf } from '../build.ts';
+import { removeAnnotationLine } from '../chart/annotate.ts';
 import { readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
+import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
+import { RESOURCE_POLICY } from '../rules/crd-keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
@@ -21,6 +24,12 @@ import {
   type SetComparison,
   toParsedObjects,
 } from './objects.ts';
+import {
+  measureReleasePayload,
+  RELEASE_LIMIT_BYTES,
+  RELEASE_TARGET_BYTES,
+  type ReleasePayload,
+} from './payload.ts';
 import {
   listCharts,
   parseHelmOutput,
@@ -56,6 +65,12 @@ export interface VerifyReport {
   readonly example: SetComparison & DeviationCheck;
   readonly rebuild: { identical: boolean; differingFiles: string[] };
   readonly lint: { helm: string; chart: string; ok: boolean; output: string }[];
+  /** Release payloads as Helm stores them, against the 1 MiB limit and our 768 KiB target. */
+  readonly payloads: { limitBytes: number; targetBytes: number; charts: ReleasePayload[] };
+  /** Static install-order check over the release plan. */
+  readonly installOrder: { releases: string[]; violations: OrderViolation[] };
+  /** CRDs that render with Helm's `helm.sh/resource-policy: keep` added (the one allowed change). */
+  readonly keepAnnotationsAdded: number;
   readonly failures: string[];
 }
 
@@ -112,6 +127,20 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     });
   }
 
+  // The one change Helm-side bookkeeping may make: `helm.sh/resource-policy: keep` on CRDs
+  // that upstream leaves without it. Strip it (checked to be there) before comparing.
+  const upstreamByKey = new Map(
+    rebuilt.components.flatMap(({ component }) =>
+      (expectedByComponent.get(component.name) ?? []).map((o) => [o.key, o] as const),
+    ),
+  );
+  const crdsWithoutKeep = rendered
+    .filter((o) => o.value.kind === 'CustomResourceDefinition' && !hasKeep(o))
+    .map((o) => o.key);
+  const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key)));
+  const keepAnnotationsAdded = normalized.filter((o, i) => o !== rendered[i]).length;
+  rendered.splice(0, rendered.length, ...normalized);
+
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
     const expected = indexByKey(
       expectedByComponent.get(component.name) ?? [],
@@ -155,6 +184,11 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     }
   }
 
+  const payloads: ReleasePayload[] = [];
+  for (const chart of charts)
+    payloads.push(await measureReleasePayload(helm, chart, join(chartsDir, chart)));
+  const violations = checkInstallOrder(rebuilt.plan);
+
   const failures = [
     ...chartReports.filter((c) => !c.rendersIdentical).map((c) => `${c.chart}: two renders differ`),
     ...components.flatMap((c) => componentFailures(c)),
@@ -162,6 +196,14 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     ...deviations.stale.map((d) => `example/: ${d}`),
     ...differingFiles.map((f) => `rebuild differs from dist/charts: ${f}`),
     ...lint.filter((l) => !l.ok).map((l) => `helm ${l.helm} lint ${l.chart} failed`),
+    ...crdsWithoutKeep.map((k) => `${k}: CRD renders without ${RESOURCE_POLICY}: keep`),
+    ...payloads
+      .filter((p) => p.overLimit)
+      .map(
+        (p) =>
+          `${p.chart}: release payload ${p.storedBytes} bytes exceeds Helm's ${RELEASE_LIMIT_BYTES}`,
+      ),
+    ...violations.map((v) => `install order: ${v.release}: ${v.object}: ${v.reason}`),
   ];
   return {
     ok: failures.length === 0,
@@ -172,7 +214,35 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     example: { ...exampleComparison, ...deviations },
     rebuild: { identical: differingFiles.length === 0, differingFiles },
     lint,
+    payloads: {
+      limitBytes: RELEASE_LIMIT_BYTES,
+      targetBytes: RELEASE_TARGET_BYTES,
+      charts: payloads,
+    },
+    installOrder: { releases: rebuilt.plan.releases.map((r) => r.name), violations },
+    keepAnnotationsAdded,
     failures,
+  };
+}
+
+function hasKeep(o: ParsedObject): boolean {
+  const annotations = (o.value.metadata as { annotations?: Record<string, unknown> } | undefined)
+    ?.annotations;
+  return annotations?.[RESOURCE_POLICY] === 'keep';
+}
+
+/** The rendered object without an added keep annotation (value and text); others as they are. */
+function stripAddedKeep<T extends ParsedObject>(o: T, upstream: ParsedObject | undefined): T {
+  if (o.value.kind !== 'CustomResourceDefinition' || !hasKeep(o) || (upstream && hasKeep(upstream)))
+    return o;
+  const value = structuredClone(o.value) as { metadata: { annotations: Record<string, unknown> } };
+  delete value.metadata.annotations[RESOURCE_POLICY];
+  if (Object.keys(value.metadata.annotations).length === 0)
+    delete (value.metadata as { annotations?: unknown }).annotations;
+  return {
+    ...o,
+    value: value as unknown as Record<string, unknown>,
+    text: removeAnnotationLine(o.text, RESOURCE_POLICY, 'keep'),
   };
 }
 

@@ -11,6 +11,9 @@ import { fixtures, makeMirror, runCli, snapshot, tempDir } from './helpers.ts';
  * templates), and every kind of bad input the build must refuse without touching dist/.
  */
 const components = join(fixtures, 'mini-components.yaml');
+const releases = join(fixtures, 'mini-releases.yaml');
+/** The fixture's component list and release layout, as every build here uses them. */
+const fixtureArgs = ['--components', components, '--releases', releases];
 let root: string;
 let mirror: string;
 let lock: string;
@@ -39,7 +42,7 @@ beforeAll(async () => {
   expect(pinned.code).toBe(0);
   goodDist = join(root, 'dist');
   const built = await runCli(
-    ['build', '--lock', lock, '--components', components],
+    ['build', '--lock', lock, ...fixtureArgs],
     env({ KFCHARTS_DIST_DIR: goodDist }),
   );
   expect(built.stderr + built.stdout).toContain('built');
@@ -56,39 +59,37 @@ describe('mini upstream: build and verify', () => {
     expect(text).toContain('tag: 0.1.0');
   });
 
-  it('writes one subchart per component, the CRD under crds/, with conditions', () => {
-    const files = snapshot(join(goodDist, 'charts/kubeflow'));
-    expect([...files.keys()].sort()).toEqual([
-      'Chart.yaml',
-      'README.md',
-      'charts/alpha/Chart.yaml',
-      'charts/alpha/templates/configmap_alpha_templates.yaml',
-      'charts/alpha/templates/namespace_cluster_alpha.yaml',
-      'charts/alpha/values.schema.json',
-      'charts/alpha/values.yaml',
-      'charts/beta/Chart.yaml',
-      'charts/beta/crds/widgets.example.org.yaml',
-      'charts/beta/templates/deployment.apps_beta_app.yaml',
-      'charts/beta/values.schema.json',
-      'charts/beta/values.yaml',
-      'templates/NOTES.txt',
-      'values.schema.json',
-      'values.yaml',
+  it('writes one chart per release, one subchart per component, with conditions', () => {
+    const files = snapshot(join(goodDist, 'charts'));
+    const templates = [...files.keys()].filter(
+      (f) => f.includes('/templates/') && !f.endsWith('NOTES.txt'),
+    );
+    expect(templates.sort()).toEqual([
+      'mini-apps/charts/beta/templates/deployment.apps_beta_app.yaml',
+      'mini-crds/charts/beta/templates/customresourcedefinition.apiextensions.k8s.io_cluster_widgets.example.org.yaml',
+      'mini/charts/alpha/templates/configmap_alpha_templates.yaml',
+      'mini/charts/alpha/templates/namespace_cluster_alpha.yaml',
+      'mini/charts/alpha/templates/widget.example.org_alpha_first-widget.yaml',
+      'mini/charts/beta/templates/namespace_cluster_beta.yaml',
     ]);
-    expect(files.get('Chart.yaml')).toContain('condition: beta.enabled');
-    expect(files.get('Chart.yaml')).toContain('version: 0.1.0');
-    // CRDs are never templated, so they keep their braces unescaped.
-    expect(files.get('charts/beta/crds/widgets.example.org.yaml')).toContain(
-      'description: Widgets keep {{ braces }} in descriptions',
+    expect(files.get('mini/Chart.yaml')).toContain('condition: beta.enabled');
+    expect(files.get('mini/Chart.yaml')).toContain('version: 0.1.0');
+    expect(files.get('install.sh')).toContain('for release in mini-crds mini mini-apps; do');
+    // CRDs are templates (so helm upgrade upgrades them): escaped, and kept on uninstall.
+    const crd = files.get(
+      'mini-crds/charts/beta/templates/customresourcedefinition.apiextensions.k8s.io_cluster_widgets.example.org.yaml',
+    );
+    expect(crd).toContain('description: Widgets keep {{"{{"}} braces }} in descriptions');
+    expect(crd).toContain(
+      'metadata:\n  annotations:\n    helm.sh/resource-policy: "keep"\n  name: widgets.example.org\n',
     );
   });
 
   it('renders the Go templates of upstream content literally', async () => {
-    const out = await new Helm().template(join(goodDist, 'charts/kubeflow'), {
-      releaseName: 'r',
-      namespace: 'elsewhere',
-      includeCrds: true,
-    });
+    const helm = new Helm();
+    const render = (chart: string) =>
+      helm.template(join(goodDist, 'charts', chart), { releaseName: 'r', namespace: 'elsewhere' });
+    const out = await render('mini');
     const original = readFileSync(
       join(fixtures, 'mini-upstream/manifests-0.1.0/apps/alpha/configmap.yaml'),
       'utf8',
@@ -98,11 +99,14 @@ describe('mini upstream: build and verify', () => {
     expect(out).toContain('enabled: "on"');
     expect(out).toContain('namespace: alpha');
     expect(out).not.toContain('namespace: elsewhere');
+    expect(await render('mini-crds')).toContain(
+      'description: Widgets keep {{ braces }} in descriptions',
+    );
   });
 
   it('verify passes and reports every object equal', async () => {
     const result = await runCli(
-      ['verify', '--lock', lock, '--components', components],
+      ['verify', '--lock', lock, ...fixtureArgs],
       env({ KFCHARTS_DIST_DIR: goodDist }),
     );
     expect(result.stdout).toContain('result: OK');
@@ -111,34 +115,33 @@ describe('mini upstream: build and verify', () => {
     expect(
       report.components.map((c: { name: string; expected: number }) => [c.name, c.expected]),
     ).toEqual([
-      ['alpha', 2],
-      ['beta', 2],
+      ['alpha', 3],
+      ['beta', 3],
     ]);
-    expect(report.example.expected).toBe(4);
+    expect(report.example.expected).toBe(6);
+    expect(report.keepAnnotationsAdded).toBe(1);
+    expect(report.installOrder.releases).toEqual(['mini-crds', 'mini', 'mini-apps']);
   });
 
   it('verify fails when a chart file is changed by hand', async () => {
     const dist = populatedDist('dist-tampered');
-    const file = join(
-      dist,
-      'charts/kubeflow/charts/alpha/templates/configmap_alpha_templates.yaml',
-    );
+    const file = join(dist, 'charts/mini/charts/alpha/templates/configmap_alpha_templates.yaml');
     writeFileSync(file, readFileSync(file, 'utf8').replace('enabled: "on"', 'enabled: on'));
     const result = await runCli(
-      ['verify', '--lock', lock, '--components', components],
+      ['verify', '--lock', lock, ...fixtureArgs],
       env({ KFCHARTS_DIST_DIR: dist }),
     );
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('alpha: v1 ConfigMap alpha/templates /data/enabled differs');
     expect(result.stdout).toContain(
-      'rebuild differs from dist/charts: kubeflow/charts/alpha/templates/configmap_alpha_templates.yaml',
+      'rebuild differs from dist/charts: mini/charts/alpha/templates/configmap_alpha_templates.yaml',
     );
   });
 
   it('a second build gives byte-identical charts', async () => {
     const dist = join(root, 'dist-again');
     const again = await runCli(
-      ['build', '--lock', lock, '--components', components],
+      ['build', '--lock', lock, ...fixtureArgs],
       env({ KFCHARTS_DIST_DIR: dist }),
     );
     expect(again.code).toBe(0);
@@ -167,7 +170,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
       editTree: (tree) => writeFileSync(join(tree, 'apps/gamma/cm.yaml'), 'changed: true\n'),
     });
     await expectFailure(
-      ['build', '--lock', lock, '--components', components],
+      ['build', '--lock', lock, ...fixtureArgs],
       { KFCHARTS_UPSTREAM_MIRROR: bad },
       'upstream-hash-mismatch',
       [join(bad, 'kubeflow-manifests/0.1.0.tar.gz'), 'expected treeSha256', 'actual   treeSha256'],
@@ -183,7 +186,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
         ),
     });
     await expectFailure(
-      ['build', '--lock', lock, '--components', components],
+      ['build', '--lock', lock, ...fixtureArgs],
       { KFCHARTS_UPSTREAM_MIRROR: bad },
       'remote-ref-hash-mismatch',
       ['https://github.com/example-org/example-repo/manifests/app?ref=v1.0.0'],
@@ -196,7 +199,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
         rmSync(join(remote, 'github.com/example-org/example-repo/releases'), { recursive: true }),
     });
     await expectFailure(
-      ['build', '--lock', lock, '--components', components],
+      ['build', '--lock', lock, ...fixtureArgs],
       { KFCHARTS_UPSTREAM_MIRROR: bad },
       'remote-ref-missing',
       [
@@ -218,8 +221,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
         tree,
         '--remote-cache',
         join(fixtures, 'mini-remote-cache'),
-        '--components',
-        components,
+        ...fixtureArgs,
       ],
       {},
       'kustomize-failed',
@@ -234,7 +236,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
       `${readFileSync(components, 'utf8')}  - name: gamma\n    path: apps/gamma\n    description: Not in example/\n`,
     );
     await expectFailure(
-      ['build', '--lock', lock, '--components', list],
+      ['build', '--lock', lock, '--components', list, '--releases', releases],
       {},
       'component-list-invalid',
       ["component 'gamma' (apps/gamma) is not in upstream's example/kustomization.yaml"],
@@ -248,7 +250,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
       readFileSync(components, 'utf8').replace('path: apps/beta', 'path: apps/betta'),
     );
     await expectFailure(
-      ['build', '--lock', lock, '--components', list],
+      ['build', '--lock', lock, '--components', list, '--releases', releases],
       {},
       'component-list-invalid',
       ["component 'beta': upstream has no kustomization at apps/betta"],
@@ -259,7 +261,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     const list = join(root, 'components-short.yaml');
     writeFileSync(list, readFileSync(components, 'utf8').split('  - name: beta')[0] as string);
     await expectFailure(
-      ['build', '--lock', lock, '--components', list],
+      ['build', '--lock', lock, '--components', list, '--releases', releases],
       {},
       'component-list-invalid',
       ['example/kustomization.yaml lists apps/beta, which no component'],
@@ -270,10 +272,59 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     const list = join(root, 'components-badname.yaml');
     writeFileSync(list, readFileSync(components, 'utf8').replace('name: beta', 'name: Beta_App'));
     await expectFailure(
-      ['build', '--lock', lock, '--components', list],
+      ['build', '--lock', lock, '--components', list, '--releases', releases],
       {},
       'component-list-invalid',
       ['/components/1/name: must match pattern'],
+    );
+  });
+
+  it('a CRD moved into a later release than its custom resource fails the order check', async () => {
+    const layout = join(root, 'releases-crd-late.yaml');
+    const crdRelease =
+      '  - name: mini-crds\n    description: CRDs of the mini upstream\n    crdsOf: [beta]\n';
+    const text = readFileSync(releases, 'utf8');
+    expect(text).toContain(crdRelease);
+    // mini-crds moves from first to last: alpha's Widget (in release mini) comes before its CRD.
+    writeFileSync(
+      layout,
+      text.replace(crdRelease, '').replace('crdPolicy:', `${crdRelease}crdPolicy:`),
+    );
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components, '--releases', layout],
+      {},
+      'install-order',
+      [
+        'mini: example.org/v1 Widget alpha/first-widget: its CRD is installed by mini-crds, not by an earlier release',
+      ],
+    );
+  });
+
+  it('a placement rule that matches other than it expects fails naming the rule', async () => {
+    const layout = join(root, 'releases-drift.yaml');
+    writeFileSync(
+      layout,
+      readFileSync(releases, 'utf8').replace('kind: Deployment }', 'kind: StatefulSet }'),
+    );
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components, '--releases', layout],
+      {},
+      'rule-mismatch',
+      ["placement rule 'beta-app-last' expects 1 object(s) of component 'beta' and matched 0"],
+    );
+  });
+
+  it('a CRD count other than the pinned one fails rule crd-resource-policy-keep', async () => {
+    const layout = join(root, 'releases-crd-count.yaml');
+    writeFileSync(
+      layout,
+      readFileSync(releases, 'utf8').replace('expect: 1\nplacements', 'expect: 2\nplacements'),
+    );
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components, '--releases', layout],
+      {},
+      'rule-mismatch',
+      ["rule 'crd-resource-policy-keep' expects to change 2 object(s) and matched 1"],
     );
   });
 
@@ -308,12 +359,13 @@ describe('mini upstream: download fallback', () => {
       paths,
       lockPath: lock,
       componentsFile: components,
+      releasesFile: releases,
       fetch: fakeFetch,
     });
     expect(requested).toEqual([
       'https://github.com/kubeflow/manifests/archive/refs/tags/0.1.0.tar.gz',
     ]);
-    expect(result.components.map((c) => c.objects.length)).toEqual([2, 2]);
+    expect(result.components.map((c) => c.objects.length)).toEqual([3, 3]);
 
     const tampered = await makeMirror(join(root, 'download-tampered'), {
       editTree: (tree) => writeFileSync(join(tree, 'apps/alpha/namespace.yaml'), 'x: 1\n'),
@@ -324,6 +376,7 @@ describe('mini upstream: download fallback', () => {
       paths: { ...paths, cacheDir: join(root, 'cache-download-bad') },
       lockPath: lock,
       componentsFile: components,
+      releasesFile: releases,
       fetch: badFetch,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KfchartsError);

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readComponentList } from '../../src/components.ts';
 import { mapConcurrent } from '../../src/progress.ts';
+import { defaultReleasesPath } from '../../src/release/plan.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import type { VerifyReport } from '../../src/verify/verify.ts';
-import { runCli, snapshot, tempDir } from './helpers.ts';
+import { type CliResult, runCli, snapshot, tempDir } from './helpers.ts';
 
 /**
  * The real thing: kubeflow/manifests 26.03 from ../shared/upstream, built, rendered and
@@ -36,9 +37,41 @@ beforeAll(async () => {
   expect(snapshot(join(dist, 'charts'))).toEqual(before);
 });
 
+const CHARTS = [
+  'kubeflow-platform-crds',
+  'kubeflow-crds',
+  'kubeflow-training-crds',
+  'kubeflow-cert-manager',
+  'kubeflow-platform',
+  'kubeflow',
+  'kubeflow-runtimes',
+];
+
+function render(chart: string, set: string[] = []): Promise<string> {
+  return new Helm().template(join(dist, 'charts', chart), {
+    releaseName: 'r',
+    namespace: 'ns',
+    set,
+  });
+}
+
+/** Builds with a changed releases.yaml into a fresh dist; returns the CLI result. */
+async function buildWithLayout(edit: (text: string) => string): Promise<CliResult> {
+  const layout = join(tempDir('layout'), 'releases.yaml');
+  const text = readFileSync(defaultReleasesPath, 'utf8');
+  const edited = edit(text);
+  expect(edited).not.toBe(text);
+  writeFileSync(layout, edited);
+  return runCli(['build', '--releases', layout], { KFCHARTS_DIST_DIR: tempDir('dist-layout') });
+}
+
 describe('kubeflow/manifests 26.03', () => {
-  it('builds 27 subcharts with 675 objects and prints its time', () => {
-    expect(buildOutput).toMatch(/26\.03, 27 subcharts, 675 objects, \d+ files in \d+\.\ds/);
+  it('builds 7 layered charts with 675 objects and prints its time', () => {
+    expect(buildOutput).toMatch(
+      /built 7 charts in .*: kubeflow\/manifests 26\.03, 27 components, 675 objects, \d+ files in \d+\.\ds/,
+    );
+    expect(report.installOrder.releases).toEqual(CHARTS);
+    expect(report.installOrder.violations).toEqual([]);
   });
 
   it('every component renders exactly its own kustomize build', () => {
@@ -65,6 +98,8 @@ describe('kubeflow/manifests 26.03', () => {
     expect([count('pipelines'), count('katib'), count('kserve'), count('istio-crds')]).toEqual([
       133, 30, 67, 14,
     ]);
+    // 74 CRDs, 20 of which (cert-manager's, Istio's, ...) upstream already marks keep.
+    expect(report.keepAnnotationsAdded).toBe(54);
   });
 
   it('differs from example/ built as one only by the listed JobSet CRD deviation', () => {
@@ -80,59 +115,108 @@ describe('kubeflow/manifests 26.03', () => {
   });
 
   it('renders deterministically and rebuilds byte-identically', () => {
-    expect(report.charts).toHaveLength(1);
-    expect(report.charts[0]?.rendersIdentical).toBe(true);
+    expect(report.charts.map((c) => c.chart).sort()).toEqual([...CHARTS].sort());
+    expect(report.charts.every((c) => c.rendersIdentical)).toBe(true);
     expect(report.rebuild).toEqual({ identical: true, differingFiles: [] });
   });
 
-  it('passes helm lint --strict with Helm 4 and Helm 3', () => {
-    expect(report.lint.map((l) => [l.helm.split('+')[0], l.ok])).toEqual([
-      ['v4.1.4', true],
-      ['v3.17.2', true],
-    ]);
+  it('passes helm lint --strict with Helm 4 and Helm 3, every chart', () => {
+    expect(report.lint.filter((l) => l.ok)).toHaveLength(2 * CHARTS.length);
+    expect(new Set(report.lint.map((l) => l.helm.split('+')[0]))).toEqual(
+      new Set(['v4.1.4', 'v3.17.2']),
+    );
+  });
+
+  it('keeps every release payload within the 768 KiB target (limit 1 MiB)', () => {
+    expect(report.payloads.charts).toHaveLength(CHARTS.length);
+    for (const p of report.payloads.charts) {
+      expect({ chart: p.chart, over: p.storedBytes > 768 * 1024 }).toEqual({
+        chart: p.chart,
+        over: false,
+      });
+      expect(p.storedBytes).toBeGreaterThan(1000);
+    }
   });
 
   it('each component can be switched off, removing exactly its objects (CRDs included)', async () => {
-    const helm = new Helm();
-    const chart = join(dist, 'charts/kubeflow');
-    const render = (set: string[]) =>
-      helm.template(chart, { releaseName: 'r', namespace: 'ns', includeCrds: true, set });
-    const all = sources(await render([]));
-    expect(all).toHaveLength(675);
-    await mapConcurrent(components, 2, async (c) => {
-      const prefix = `kubeflow/charts/${c.name}/`;
-      const without = sources(await render([`${c.name}.enabled=false`]));
-      const expected = all.filter((s) => !s.startsWith(prefix));
-      expect(expected.length).toBeLessThan(all.length);
-      expect({ component: c.name, sources: without }).toEqual({
-        component: c.name,
+    const all = new Map<string, string[]>();
+    for (const chart of CHARTS) all.set(chart, sources(await render(chart)));
+    expect([...all.values()].reduce((n, s) => n + s.length, 0)).toBe(675);
+    const jobs = components.flatMap((c) =>
+      CHARTS.filter((chart) =>
+        all.get(chart)?.some((s) => s.startsWith(`${chart}/charts/${c.name}/`)),
+      ).map((chart) => ({ component: c.name, chart })),
+    );
+    // Every component is in at least one chart.
+    expect(new Set(jobs.map((j) => j.component)).size).toBe(components.length);
+    await mapConcurrent(jobs, 2, async ({ component, chart }) => {
+      const without = sources(await render(chart, [`${component}.enabled=false`]));
+      const expected = (all.get(chart) ?? []).filter(
+        (s) => !s.startsWith(`${chart}/charts/${component}/`),
+      );
+      expect(expected.length).toBeLessThan(all.get(chart)?.length ?? 0);
+      expect({ component, chart, sources: without }).toEqual({
+        component,
+        chart,
         sources: expected,
       });
     });
   });
 
-  it('katib.enabled=false removes exactly the 30 Katib objects', async () => {
-    const out = await new Helm().template(join(dist, 'charts/kubeflow'), {
-      releaseName: 'r',
-      namespace: 'ns',
-      includeCrds: true,
-      set: ['katib.enabled=false'],
-    });
-    expect(sources(out)).toHaveLength(645);
-    expect(out).not.toMatch(/^# Source: kubeflow\/charts\/katib\//m);
+  it('katib.enabled=false removes exactly the 30 Katib objects (3 CRDs, 27 others)', async () => {
+    const crds = sources(await render('kubeflow-crds', ['katib.enabled=false']));
+    const apps = sources(await render('kubeflow', ['katib.enabled=false']));
+    const before =
+      sources(await render('kubeflow-crds')).length + sources(await render('kubeflow')).length;
+    expect(before - crds.length - apps.length).toBe(30);
+    expect([...crds, ...apps].some((s) => s.includes('/charts/katib/'))).toBe(false);
   });
 
-  it('the values schema rejects a misspelt component key', async () => {
-    const error = await new Helm()
-      .template(join(dist, 'charts/kubeflow'), {
-        releaseName: 'r',
-        namespace: 'ns',
-        set: ['katbi.enabled=false'],
-      })
-      .catch((e: unknown) => e as Error & { details?: string });
-    expect(error).toBeInstanceOf(Error);
-    expect(`${(error as Error).message} ${(error as { details?: string }).details}`).toContain(
-      'katbi',
+  it('the values schema rejects a misspelt component key, in every chart', async () => {
+    for (const chart of ['kubeflow', 'kubeflow-crds']) {
+      const error = await render(chart, ['katbi.enabled=false']).catch(
+        (e: unknown) => e as Error & { details?: string },
+      );
+      expect(error).toBeInstanceOf(Error);
+      expect(`${(error as Error).message} ${(error as { details?: string }).details}`).toContain(
+        'katbi',
+      );
+    }
+    // Every chart accepts every component key, so one values file serves all releases.
+    expect(sources(await render('kubeflow-cert-manager', ['katib.enabled=false'])).length).toBe(45);
+  });
+
+  it('the order check fails when a CRD release moves after its custom resources', async () => {
+    const training =
+      '  - name: kubeflow-training-crds\n    description: CRDs of Kubeflow Trainer (with JobSet) and the Spark operator\n    crdsOf: [trainer, spark-operator]\n';
+    const result = await buildWithLayout((text) =>
+      text
+        .replace(training, '')
+        .replace(
+          '\n# Rule crd-resource-policy-keep',
+          `${training}\n# Rule crd-resource-policy-keep`,
+        ),
     );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error [install-order]');
+    expect(result.stderr).toContain(
+      'kubeflow-runtimes: trainer.kubeflow.org/v1alpha1 ClusterTrainingRuntime kubeflow-system/torch-distributed: its CRD is installed by kubeflow-training-crds, not by an earlier release',
+    );
+  });
+
+  it('the order check fails when a custom resource meets its webhook in the same release', async () => {
+    const result = await buildWithLayout((text) =>
+      text.replace(/ {2}- id: kserve-runtimes-after-webhook\n( {4}.*\n){4}/, ''),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'kubeflow: serving.kserve.io/v1alpha1 ClusterServingRuntime kserve-sklearnserver: webhook clusterservingruntime.kserve-webhook-server.validator',
+    );
+  });
+
+  it('install.sh installs the releases in plan order', () => {
+    const script = readFileSync(join(dist, 'charts/install.sh'), 'utf8');
+    expect(script).toContain(`for release in ${CHARTS.join(' ')}; do`);
+    expect(script).toContain('version="26.3.0"');
   });
 });

@@ -1,0 +1,51 @@
+import type { ComponentObjects } from '../components.ts';
+import { KfchartsError } from '../errors.ts';
+import { type ManifestObject, objectKey } from '../manifest/object.ts';
+
+/**
+ * A named transformation of upstream objects. It states how many objects it expects to
+ * change; matching fewer or more fails the build by the rule's id, so an upstream
+ * release that moves or renames its target cannot break the charts silently.
+ */
+export interface ObjectRule {
+  readonly id: string;
+  readonly description: string;
+  readonly expect: number;
+  matches(object: ManifestObject, component: string): boolean;
+  /** Pure: returns the changed object. */
+  apply(object: ManifestObject): ManifestObject;
+}
+
+export interface RuleFinding {
+  readonly id: string;
+  readonly expect: number;
+  readonly matched: readonly string[];
+}
+
+export function applyRules(
+  rules: readonly ObjectRule[],
+  built: readonly ComponentObjects[],
+): { components: ComponentObjects[]; findings: RuleFinding[] } {
+  let components = [...built];
+  const findings: RuleFinding[] = [];
+  for (const rule of rules) {
+    const matched: string[] = [];
+    components = components.map(({ component, objects }) => ({
+      component,
+      objects: objects.map((o) => {
+        if (!rule.matches(o, component.name)) return o;
+        matched.push(`${component.name}: ${objectKey(o)}`);
+        return rule.apply(o);
+      }),
+    }));
+    if (matched.length !== rule.expect) {
+      throw new KfchartsError(
+        'rule-mismatch',
+        `rule '${rule.id}' expects to change ${rule.expect} object(s) and matched ${matched.length}`,
+        { details: `${rule.description}\nmatched: ${matched.slice(0, 20).join(', ') || 'none'}` },
+      );
+    }
+    findings.push({ id: rule.id, expect: rule.expect, matched });
+  }
+  return { components, findings };
+}
