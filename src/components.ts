@@ -38,7 +38,7 @@ export function readComponentList(file = defaultComponentsPath): Component[] {
   );
   const components = raw.components.map((c) => ({
     ...c,
-    path: posix.normalize(c.path),
+    path: normalizePath(c.path),
     optional: c.optional ?? false,
   }));
   for (const key of ['name', 'path'] as const) {
@@ -90,7 +90,7 @@ export function checkComponentsAgainstTree(
     );
   }
   const examplePaths = new Set(
-    entries.map((e) => posix.normalize(posix.join(EXAMPLE_PATH, e.value))),
+    entries.map((e) => normalizePath(posix.join(EXAMPLE_PATH, e.value))),
   );
   for (const c of components) {
     if (!c.optional && !examplePaths.has(c.path)) {
@@ -109,4 +109,9 @@ export function checkComponentsAgainstTree(
       );
     }
   }
+}
+
+/** `apps/a/`, `./apps/a` and `apps/x/../a` all name `apps/a`. */
+function normalizePath(path: string): string {
+  return posix.normalize(path).replace(/\/+$/, '');
 }

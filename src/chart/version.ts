@@ -10,7 +10,8 @@ export function chartVersionFromTag(tag: string): string {
   const match = /^v?(\d+)\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?$/.exec(tag);
   if (!match) {
     const label = tag.replace(/[^0-9A-Za-z-]+/g, '-').replace(/^-+|-+$/g, '') || 'local';
-    return `0.0.0-${label}`;
+    // A numeric pre-release identifier may not have a leading zero (`0.0.0-007` is invalid).
+    return /^0\d+$/.test(label) ? `0.0.0-local-${label}` : `0.0.0-${label}`;
   }
   const [, major, minor, patch, pre] = match;
   const core = [major, minor, patch ?? '0'].map((n) => String(Number(n))).join('.');

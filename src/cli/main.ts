@@ -5,6 +5,7 @@
  */
 import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
+import { imagesCommand } from './images.ts';
 import { lockCommand } from './lock.ts';
 import { verifyCommand } from './verify.ts';
 
@@ -14,6 +15,7 @@ commands:
   build    build dist/charts from the pinned upstream (or --manifests)
   verify   render dist/charts with helm and compare with kustomize build, object by object
   lock     write upstream.lock.yaml for a tag in the mirror (--tag)
+  images   print every container image of the charts, one per line (for mirroring)
 
 source options (build, verify):
   --manifests <dir|tar.gz>     build another upstream tree instead of the pinned one
@@ -30,6 +32,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   build: buildCommand,
   verify: verifyCommand,
   lock: lockCommand,
+  images: imagesCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

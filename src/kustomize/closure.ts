@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { listFiles, sha256, sha256File } from '../upstream/hash.ts';
+import { fileHash, listFiles, sha256 } from '../upstream/hash.ts';
 import { isRemoteRef } from '../upstream/remote-ref.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomization.ts';
 
@@ -49,7 +49,7 @@ export function kustomizationClosure(
   const lines = [...files].sort().map((f) => {
     let hash = fileHashes.get(f);
     if (hash === undefined) {
-      hash = sha256File(join(treeDir, f));
+      hash = fileHash(join(treeDir, f));
       fileHashes.set(f, hash);
     }
     return `${hash}  ${f}\n`;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 
 export function sha256(data: string | Uint8Array): string {
@@ -22,11 +22,19 @@ export function listFiles(
       if (skip(entry.name)) continue;
       const path = join(current, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.isFile()) out.push(relative(root, path).split(sep).join('/'));
+      else if (entry.isFile() || entry.isSymbolicLink())
+        out.push(relative(root, path).split(sep).join('/'));
     }
   };
   walk(dir);
   return out.sort();
+}
+
+/** A file's sha256; a symlink hashes as its target path, so a changed link changes it. */
+export function fileHash(path: string): string {
+  return lstatSync(path).isSymbolicLink()
+    ? sha256(`symlink:${readlinkSync(path)}`)
+    : sha256File(path);
 }
 
 /**
@@ -37,7 +45,7 @@ export function listFiles(
 export function treeHash(path: string, skip?: (name: string) => boolean): string {
   if (statSync(path).isFile()) return sha256File(path);
   const lines = listFiles(path, path, skip).map(
-    (file) => `${sha256File(join(path, file))}  ${file}\n`,
+    (file) => `${fileHash(join(path, file))}  ${file}\n`,
   );
   return sha256(lines.join(''));
 }

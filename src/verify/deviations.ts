@@ -61,7 +61,7 @@ export function checkDeviations(
         explained.push({ object: key, pointer: diff.pointer, reason: entry.reason });
       } else {
         unexplained.push(
-          `${key} ${diff.pointer}: example/ has ${JSON.stringify(diff.expected)}, charts have ${JSON.stringify(diff.actual)}`,
+          `${key} ${diff.pointer}: example/ has ${show(diff.expected)}, charts have ${show(diff.actual)}`,
         );
       }
     }
@@ -70,4 +70,8 @@ export function checkDeviations(
     .filter((d) => !used.has(d))
     .map((d) => `${d.object} ${d.pointer}: listed in known-deviations but does not occur`);
   return { explained, unexplained, stale };
+}
+
+function show(value: unknown): string {
+  return value === undefined ? '(absent)' : JSON.stringify(value);
 }

@@ -1,0 +1,133 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { KfchartsError } from '../../src/errors.ts';
+import {
+  defaultLockPath,
+  readLock,
+  renderLock,
+  type UpstreamLock,
+} from '../../src/upstream/lock.ts';
+
+function thrown(run: () => unknown): KfchartsError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(KfchartsError);
+    return error as KfchartsError;
+  }
+  throw new Error('expected an error');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'kfcharts-lock-'));
+let counter = 0;
+function writeLock(text: string): string {
+  const path = join(dir, `lock-${counter++}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+describe('readLock', () => {
+  it('reads the real upstream.lock.yaml: tag 26.03 (a string) with sha256 hashes', () => {
+    const lock = readLock();
+    expect(lock.upstream.repository).toBe('kubeflow/manifests');
+    expect(lock.upstream.tag).toBe('26.03');
+    expect(lock.upstream.url).toBe(
+      'https://github.com/kubeflow/manifests/archive/refs/tags/26.03.tar.gz',
+    );
+    expect(lock.upstream.mirrorSha256).toMatch(HEX64);
+    expect(lock.upstream.treeSha256).toMatch(HEX64);
+    expect(lock.remoteCache.refs.length).toBeGreaterThan(0);
+    for (const ref of lock.remoteCache.refs) expect(ref.sha256).toMatch(HEX64);
+  });
+
+  it('round-trips through renderLock deep-equal', () => {
+    const lock = readLock();
+    const path = writeLock(renderLock(lock));
+    expect(readLock(path)).toEqual(lock);
+    const text = readFileSync(path, 'utf8');
+    expect(text.startsWith('# The pinned upstream release.')).toBe(true);
+    // 26.03 must stay quoted, or YAML reads it back as the number 26.03.
+    expect(text).toContain('tag: "26.03"');
+  });
+
+  it('round-trips a lock with no remote refs and number-like strings', () => {
+    const lock: UpstreamLock = {
+      upstream: {
+        repository: 'org/repo',
+        tag: '1.10',
+        url: 'https://example.com/1.10.tar.gz',
+        mirror: 'repo/1.10.tar.gz',
+        mirrorSha256: '0'.repeat(64),
+        treeSha256: `${'ab'.repeat(31)}12`,
+      },
+      remoteCache: { mirror: 'remote.tar.gz', refs: [] },
+    };
+    expect(readLock(writeLock(renderLock(lock)))).toEqual(lock);
+  });
+
+  const real = parse(readFileSync(defaultLockPath, 'utf8')) as {
+    upstream: Record<string, unknown>;
+    remoteCache: { refs: Record<string, unknown>[] };
+  };
+  const mutated = (edit: (lock: typeof real) => void): string => {
+    const copy = structuredClone(real);
+    edit(copy);
+    return stringify(copy);
+  };
+
+  it.each([
+    [
+      'a sha256 that is not 64 hex digits',
+      mutated((l) => {
+        l.upstream.mirrorSha256 = 'ABC123';
+      }),
+      '/upstream/mirrorSha256',
+    ],
+    [
+      'an uppercase ref sha256',
+      mutated((l) => {
+        const ref = l.remoteCache.refs[0] as Record<string, unknown>;
+        ref.sha256 = String(ref.sha256).toUpperCase();
+      }),
+      '/remoteCache/refs/0/sha256',
+    ],
+    [
+      'a missing treeSha256',
+      mutated((l) => {
+        delete l.upstream.treeSha256;
+      }),
+      "/upstream: must have required property 'treeSha256'",
+    ],
+    [
+      'an extra key',
+      mutated((l) => {
+        l.upstream.branch = 'master';
+      }),
+      "/upstream: must NOT have additional properties 'branch'",
+    ],
+    [
+      'a non-https url',
+      mutated((l) => {
+        l.upstream.url = 'http://github.com/kubeflow/manifests/archive/refs/tags/26.03.tar.gz';
+      }),
+      '/upstream/url',
+    ],
+  ])('refuses %s, naming the JSON path', (_what, text, where) => {
+    const path = writeLock(text);
+    const error = thrown(() => readLock(path));
+    expect(error.code).toBe('lock-invalid');
+    expect(error.message).toContain(path);
+    expect(error.details).toContain(where);
+  });
+
+  it('refuses a lock that is not YAML', () => {
+    const error = thrown(() => readLock(writeLock('upstream: [\n')));
+    expect(error.code).toBe('lock-invalid');
+    expect(error.message).toContain('is not valid YAML');
+  });
+});
