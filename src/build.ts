@@ -18,7 +18,7 @@ import {
   type ReleasePlan,
   readReleaseLayout,
 } from './release/plan.ts';
-import { crdKeepRule } from './rules/crd-keep.ts';
+import { keepRule } from './rules/keep.ts';
 import { applyRules, type RuleFinding } from './rules/rule.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
@@ -38,6 +38,8 @@ export interface BuildResult {
   /** Each component's objects after the rules, in component-list order. */
   readonly components: readonly ComponentObjects[];
   readonly rules: readonly RuleFinding[];
+  /** Kinds the keep rules annotate: the one change verify allows. */
+  readonly keepKinds: readonly string[];
   readonly plan: ReleasePlan;
   readonly files: ChartFiles;
 }
@@ -66,7 +68,8 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     ),
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
-  const { components, findings } = applyRules([crdKeepRule(layout.crdPolicy.expect)], built);
+  const rules = Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect));
+  const { components, findings } = applyRules(rules, built);
   const plan = planReleases(layout, components, releasesFile);
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
@@ -79,7 +82,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     );
   }
   const files = emitCharts({ tag: tree.tag, treeSha256: tree.treeSha256, components: list, plan });
-  return { tree, components, rules: findings, plan, files };
+  return { tree, components, rules: findings, keepKinds: Object.keys(layout.keep), plan, files };
 }
 
 /** dist/charts, replaced as a whole. */

@@ -9,7 +9,8 @@ import { projectRoot } from '../paths.ts';
 export interface ReleaseLayout {
   readonly releases: readonly ReleaseSpec[];
   readonly placements: readonly Placement[];
-  readonly crdPolicy: { readonly expect: number };
+  /** kind → expected count for the keep-<kind> rules. */
+  readonly keep: Readonly<Record<string, number>>;
 }
 
 export interface ReleaseSpec {

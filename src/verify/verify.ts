@@ -6,7 +6,7 @@ import { EXAMPLE_PATH } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
-import { RESOURCE_POLICY } from '../rules/crd-keep.ts';
+import { RESOURCE_POLICY } from '../rules/keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
@@ -69,7 +69,7 @@ export interface VerifyReport {
   readonly payloads: { limitBytes: number; targetBytes: number; charts: ReleasePayload[] };
   /** Static install-order check over the release plan. */
   readonly installOrder: { releases: string[]; violations: OrderViolation[] };
-  /** CRDs that render with Helm's `helm.sh/resource-policy: keep` added (the one allowed change). */
+  /** Objects rendered with `helm.sh/resource-policy: keep` added by the keep rules (the one allowed change). */
   readonly keepAnnotationsAdded: number;
   readonly failures: string[];
 }
@@ -127,17 +127,19 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     });
   }
 
-  // The one change Helm-side bookkeeping may make: `helm.sh/resource-policy: keep` on CRDs
-  // that upstream leaves without it. Strip it (checked to be there) before comparing.
+  // The one change allowed: Helm's `helm.sh/resource-policy: keep`, added by the keep rules
+  // to CRDs, Namespaces and PVCs that upstream leaves without it. It must be there on every
+  // such object; it is stripped (value and text) before comparing with kustomize.
   const upstreamByKey = new Map(
     rebuilt.components.flatMap(({ component }) =>
       (expectedByComponent.get(component.name) ?? []).map((o) => [o.key, o] as const),
     ),
   );
-  const crdsWithoutKeep = rendered
-    .filter((o) => o.value.kind === 'CustomResourceDefinition' && !hasKeep(o))
+  const keepKinds = new Set(rebuilt.keepKinds);
+  const withoutKeep = rendered
+    .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
     .map((o) => o.key);
-  const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key)));
+  const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds));
   const keepAnnotationsAdded = normalized.filter((o, i) => o !== rendered[i]).length;
   rendered.splice(0, rendered.length, ...normalized);
 
@@ -196,7 +198,7 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     ...deviations.stale.map((d) => `example/: ${d}`),
     ...differingFiles.map((f) => `rebuild differs from dist/charts: ${f}`),
     ...lint.filter((l) => !l.ok).map((l) => `helm ${l.helm} lint ${l.chart} failed`),
-    ...crdsWithoutKeep.map((k) => `${k}: CRD renders without ${RESOURCE_POLICY}: keep`),
+    ...withoutKeep.map((k) => `${k}: renders without ${RESOURCE_POLICY}: keep`),
     ...payloads
       .filter((p) => p.overLimit)
       .map(
@@ -232,8 +234,12 @@ function hasKeep(o: ParsedObject): boolean {
 }
 
 /** The rendered object without an added keep annotation (value and text); others as they are. */
-function stripAddedKeep<T extends ParsedObject>(o: T, upstream: ParsedObject | undefined): T {
-  if (o.value.kind !== 'CustomResourceDefinition' || !hasKeep(o) || (upstream && hasKeep(upstream)))
+function stripAddedKeep<T extends ParsedObject>(
+  o: T,
+  upstream: ParsedObject | undefined,
+  keepKinds: ReadonlySet<string>,
+): T {
+  if (!keepKinds.has(String(o.value.kind)) || !hasKeep(o) || (upstream && hasKeep(upstream)))
     return o;
   const value = structuredClone(o.value) as { metadata: { annotations: Record<string, unknown> } };
   delete value.metadata.annotations[RESOURCE_POLICY];

@@ -119,7 +119,7 @@ describe('mini upstream: build and verify', () => {
       ['beta', 3],
     ]);
     expect(report.example.expected).toBe(6);
-    expect(report.keepAnnotationsAdded).toBe(1);
+    expect(report.keepAnnotationsAdded).toBe(3);
     expect(report.installOrder.releases).toEqual(['mini-crds', 'mini', 'mini-apps']);
   });
 
@@ -286,10 +286,7 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     const text = readFileSync(releases, 'utf8');
     expect(text).toContain(crdRelease);
     // mini-crds moves from first to last: alpha's Widget (in release mini) comes before its CRD.
-    writeFileSync(
-      layout,
-      text.replace(crdRelease, '').replace('crdPolicy:', `${crdRelease}crdPolicy:`),
-    );
+    writeFileSync(layout, text.replace(crdRelease, '').replace('keep:', `${crdRelease}keep:`));
     await expectFailure(
       ['build', '--lock', lock, '--components', components, '--releases', layout],
       {},
@@ -314,17 +311,20 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     );
   });
 
-  it('a CRD count other than the pinned one fails rule crd-resource-policy-keep', async () => {
+  it('a CRD count other than the pinned one fails rule keep-customresourcedefinitions', async () => {
     const layout = join(root, 'releases-crd-count.yaml');
     writeFileSync(
       layout,
-      readFileSync(releases, 'utf8').replace('expect: 1\nplacements', 'expect: 2\nplacements'),
+      readFileSync(releases, 'utf8').replace(
+        'CustomResourceDefinition: 1\n',
+        'CustomResourceDefinition: 2\n',
+      ),
     );
     await expectFailure(
       ['build', '--lock', lock, '--components', components, '--releases', layout],
       {},
       'rule-mismatch',
-      ["rule 'crd-resource-policy-keep' expects to change 2 object(s) and matched 1"],
+      ["rule 'keep-customresourcedefinitions' expects to change 2 object(s) and matched 1"],
     );
   });
 
