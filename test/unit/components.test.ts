@@ -7,17 +7,7 @@ import {
   checkComponentsAgainstTree,
   readComponentList,
 } from '../../src/components.ts';
-import { KfchartsError } from '../../src/errors.ts';
-
-function thrown(run: () => unknown): KfchartsError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KfchartsError);
-    return error as KfchartsError;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from './helpers.ts';
 
 function writeTemp(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'kfcharts-components-'));

@@ -3,23 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { KfchartsError } from '../../src/errors.ts';
 import {
   defaultLockPath,
   readLock,
   renderLock,
   type UpstreamLock,
 } from '../../src/upstream/lock.ts';
-
-function thrown(run: () => unknown): KfchartsError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KfchartsError);
-    return error as KfchartsError;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from './helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kfcharts-lock-'));
 let counter = 0;

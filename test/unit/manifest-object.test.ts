@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { KfchartsError } from '../../src/errors.ts';
 import { objectKey, parseYamlStream, splitManifests } from '../../src/manifest/object.ts';
-
-function thrown(run: () => unknown): KfchartsError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(KfchartsError);
-    return error as KfchartsError;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from './helpers.ts';
 
 const LONG = `${'x'.repeat(150)} ${'y'.repeat(150)} {{ not a template }}`;
 
