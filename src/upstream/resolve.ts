@@ -93,6 +93,8 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
     else await extractTarGz(input.path, treeDir, input.strip);
     const treeSha256 = treeHash(treeDir);
     if (lock && treeSha256 !== lock.upstream.treeSha256) {
+      // A bad download must not poison the cache for the next run.
+      if (input.downloaded) rmSync(input.path, { force: true });
       throw new KfchartsError(
         'upstream-hash-mismatch',
         `${input.path}: content hash does not match the lock for ${lock.upstream.repository} ${lock.upstream.tag}`,
@@ -126,13 +128,16 @@ interface Input {
   readonly hash: string;
   readonly tag: string;
   readonly strip: number;
+  /** Fetched from the forge into the cache (not the mirror, not the user's). */
+  readonly downloaded?: boolean;
 }
 
 async function pinnedArchive(lock: UpstreamLock, options: UpstreamOptions): Promise<Input> {
   const { paths } = options;
   const mirrored = join(paths.mirrorDir, lock.upstream.mirror);
   let path = mirrored;
-  if (!existsSync(mirrored)) {
+  const downloaded = !existsSync(mirrored);
+  if (downloaded) {
     path = join(paths.cacheDir, 'downloads', `${basename(lock.upstream.mirror)}`);
     if (!existsSync(path)) await download(lock.upstream.url, path, mirrored, options);
   }
@@ -143,7 +148,7 @@ async function pinnedArchive(lock: UpstreamLock, options: UpstreamOptions): Prom
       `${path}: sha256 ${hash.slice(0, 12)} is not the mirror's pin; checking the tree hash`,
     );
   }
-  return { kind: 'tar', path, hash, tag: lock.upstream.tag, strip: 1 };
+  return { kind: 'tar', path, hash, tag: lock.upstream.tag, strip: 1, downloaded };
 }
 
 function localInput(path: string): Input {

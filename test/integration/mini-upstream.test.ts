@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCharts } from '../../src/build.ts';
@@ -381,5 +381,7 @@ describe('mini upstream: download fallback', () => {
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KfchartsError);
     expect((error as KfchartsError).code).toBe('upstream-hash-mismatch');
+    // The bad download is not kept: the next run fetches again.
+    expect(existsSync(join(root, 'cache-download-bad/downloads/0.1.0.tar.gz'))).toBe(false);
   });
 });
