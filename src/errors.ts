@@ -20,7 +20,9 @@ export type ErrorCode =
   | 'layout-invalid'
   | 'rule-mismatch'
   | 'install-order'
-  | 'verify-failed';
+  | 'verify-failed'
+  | 'charts-missing'
+  | 'packages-missing';
 
 export class KfchartsError extends Error {
   readonly code: ErrorCode;

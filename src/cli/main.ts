@@ -7,6 +7,8 @@ import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
 import { imagesCommand } from './images.ts';
 import { lockCommand } from './lock.ts';
+import { packageCommand } from './package.ts';
+import { pushCommand } from './push.ts';
 import { verifyCommand } from './verify.ts';
 
 const USAGE = `usage: kfcharts <command> [options]
@@ -15,6 +17,10 @@ commands:
   build    build dist/charts from the pinned upstream (or --manifests)
   verify   render dist/charts with helm and compare with kustomize build, object by object
   lock     write upstream.lock.yaml for a tag in the mirror (--tag)
+  package  package every chart in dist/charts into dist/packages/<name>-<version>.tgz,
+           byte for byte reproducible
+  push     push every package in dist/packages to an OCI registry:
+           kfcharts push oci://<host>[/path] [--plain-http]
   images   print every container image of the charts, one per line (for mirroring)
 
 source options (build, verify):
@@ -32,6 +38,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   build: buildCommand,
   verify: verifyCommand,
   lock: lockCommand,
+  package: packageCommand,
+  push: pushCommand,
   images: imagesCommand,
 };
 

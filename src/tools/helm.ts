@@ -1,5 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import { KfchartsError } from '../errors.ts';
-import { exec } from './exec.ts';
+import { type ExecResult, exec } from './exec.ts';
 import { resolveTool } from './resolve.ts';
 
 export interface TemplateOptions {
@@ -10,6 +11,14 @@ export interface TemplateOptions {
   readonly set?: readonly string[];
   /** `-f file` values files, in order. */
   readonly valuesFiles?: readonly string[];
+}
+
+/** Where a chart went to or came from in an OCI registry, as Helm reports it. */
+export interface OciTransfer {
+  /** `host/path/name:version`, without the `oci://` scheme (Helm's `Pushed:`/`Pulled:` line). */
+  readonly reference: string;
+  /** The OCI manifest digest (`sha256:...`). */
+  readonly digest: string;
 }
 
 /** One Helm binary (Helm 4 by default; Helm 3 for compatibility checks). */
@@ -62,7 +71,48 @@ export class Helm {
     return this.run(['lint', '--strict', chartDir], `helm lint ${chartDir}`);
   }
 
+  /** `helm push <package> <oci://remote>`: uploads a chart archive to an OCI registry. */
+  async push(
+    packageFile: string,
+    remote: string,
+    options: { plainHttp?: boolean } = {},
+  ): Promise<OciTransfer> {
+    const args = ['push', packageFile, remote];
+    if (options.plainHttp) args.push('--plain-http');
+    const what = `helm push ${packageFile} ${remote}`;
+    const result = await this.runFull(args, what).catch(registryHint(remote));
+    return transferOf(result, 'Pushed', what, this.path);
+  }
+
+  /**
+   * `helm pull <oci://remote/name> --version V -d <destination>`: downloads a chart archive
+   * (as `<name>-<version>.tgz`) into `destination`, which is created if missing.
+   */
+  async pull(
+    reference: string,
+    options: { version: string; destination: string; plainHttp?: boolean },
+  ): Promise<OciTransfer> {
+    mkdirSync(options.destination, { recursive: true });
+    const args = [
+      'pull',
+      reference,
+      '--version',
+      options.version,
+      '--destination',
+      options.destination,
+    ];
+    if (options.plainHttp) args.push('--plain-http');
+    const what = `helm pull ${reference} --version ${options.version}`;
+    const result = await this.runFull(args, what).catch(registryHint(reference));
+    return transferOf(result, 'Pulled', what, this.path);
+  }
+
   private async run(args: string[], what: string): Promise<string> {
+    return (await this.runFull(args, what)).stdout;
+  }
+
+  /** Runs helm; a non-zero exit is a `tool-failed` error carrying helm's own output. */
+  private async runFull(args: string[], what: string): Promise<ExecResult> {
     const result = await exec(this.path, args);
     if (result.exitCode !== 0) {
       throw new KfchartsError(
@@ -73,6 +123,55 @@ export class Helm {
         },
       );
     }
-    return result.stdout;
+    return result;
   }
+}
+
+/** Helm's registry errors that have a known remedy, and the remedy. */
+const REGISTRY_HINTS: readonly [RegExp, (host: string) => string][] = [
+  [
+    /server gave HTTP response to HTTPS client/,
+    () => 'the registry speaks plain HTTP: add --plain-http',
+  ],
+  [
+    /basic credential not found|unauthorized|authentication required/i,
+    (host) => `the registry wants credentials: run \`helm registry login ${host}\` first`,
+  ],
+];
+
+/** Rethrows a failed push or pull with a hint appended to its message, when one fits. */
+function registryHint(reference: string): (error: unknown) => never {
+  return (error) => {
+    if (!(error instanceof KfchartsError) || error.details === undefined) throw error;
+    const host = reference.replace(/^oci:\/\//, '').split('/')[0] ?? reference;
+    const hint = REGISTRY_HINTS.find(([pattern]) => pattern.test(error.details as string));
+    if (!hint) throw error;
+    throw new KfchartsError(error.code, `${error.message}: ${hint[1](host)}`, {
+      details: error.details,
+      cause: error,
+    });
+  };
+}
+
+/**
+ * Reads the `Pushed:`/`Pulled:` and `Digest:` lines Helm prints (on stderr) after an OCI
+ * transfer. Their absence means this Helm speaks differently than the pinned one.
+ */
+function transferOf(
+  result: ExecResult,
+  verb: 'Pushed' | 'Pulled',
+  what: string,
+  helmPath: string,
+): OciTransfer {
+  const output = `${result.stderr}${result.stdout}`;
+  const reference = new RegExp(`^${verb}: (\\S+)$`, 'm').exec(output)?.[1];
+  const digest = /^Digest: (sha256:[0-9a-f]{64})$/m.exec(output)?.[1];
+  if (reference === undefined || digest === undefined) {
+    throw new KfchartsError(
+      'tool-failed',
+      `${what} succeeded but did not report the '${verb}:' reference and 'Digest:' (${helmPath})`,
+      { details: output.trim() },
+    );
+  }
+  return { reference, digest };
 }
