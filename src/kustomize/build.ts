@@ -57,13 +57,19 @@ export async function kustomizeAll(
         },
       );
     }
-    return { target, key: sha256(`${version}\n${target.path}\n${closure.contentHash}`) };
+    return {
+      target,
+      key: sha256(`${version}\n${target.path}\n${closure.contentHash}`),
+      bytes: closure.bytes,
+    };
   });
+  // Largest first, so the long builds (KServe, Trainer) don't start last and run alone.
+  const schedule = [...keyed].sort((a, b) => b.bytes - a.bytes);
 
   const progress = createProgress(options.title ?? 'kustomize', targets.length);
   const started = performance.now();
-  const outputs = await mapConcurrent(
-    keyed,
+  const scheduled = await mapConcurrent(
+    schedule,
     options.concurrency ?? availableParallelism(),
     async ({ target, key }) => {
       const t0 = performance.now();
@@ -90,6 +96,7 @@ export async function kustomizeAll(
       return { name: target.name, path: target.path, yaml, cached: false };
     },
   );
+  const outputs = keyed.map((k) => scheduled[schedule.indexOf(k)] as KustomizeOutput);
   const built = outputs.filter((o) => !o.cached).length;
   progress.finish(
     `${targets.length} builds (${built} run, ${targets.length - built} cached) in ${((performance.now() - started) / 1000).toFixed(1)}s`,

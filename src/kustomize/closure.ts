@@ -11,6 +11,8 @@ export interface KustomizationClosure {
   readonly remoteRefs: readonly { readonly file: string; readonly url: string }[];
   /** Hash over every file below every reached folder: a superset of kustomize's inputs. */
   readonly contentHash: string;
+  /** Total size of those files: a proxy for how long the build takes. */
+  readonly bytes: number;
 }
 
 /**
@@ -54,10 +56,13 @@ export function kustomizationClosure(
     }
     return `${hash}  ${f}\n`;
   });
+  let bytes = 0;
+  for (const f of files) bytes += statSync(join(treeDir, f)).size;
   return {
     dirs: [...dirs].map((d) => posix(relative(treeDir, d))).sort(),
     remoteRefs,
     contentHash: sha256(lines.join('')),
+    bytes,
   };
 }
 
