@@ -22,7 +22,8 @@ export type ErrorCode =
   | 'install-order'
   | 'verify-failed'
   | 'charts-missing'
-  | 'packages-missing';
+  | 'packages-missing'
+  | 'tag-invalid';
 
 export class KfchartsError extends Error {
   readonly code: ErrorCode;

@@ -69,7 +69,8 @@ function wrapFile(remoteDir: string, cachePath: string): string {
   return wrapper;
 }
 
-function findKustomizationFiles(treeDir: string): string[] {
+/** Every kustomization file of the tree (not under .kfcharts-remote or .git), sorted. */
+export function findKustomizationFiles(treeDir: string): string[] {
   const found: string[] = [];
   const names = new Set<string>(KUSTOMIZATION_FILE_NAMES);
   const walk = (dir: string): void => {
