@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
@@ -8,7 +8,7 @@ import {
   readComponentList,
 } from './components.ts';
 import { KfchartsError } from './errors.ts';
-import { kustomizeAll } from './kustomize/build.ts';
+import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
 import { splitManifests } from './manifest/object.ts';
 import { checkNamespaces } from './manifest/scope.ts';
 import { checkInstallOrder } from './release/order.ts';
@@ -37,6 +37,8 @@ export interface BuildResult {
   readonly tree: UpstreamTree;
   /** Each component's objects after the rules, in component-list order. */
   readonly components: readonly ComponentObjects[];
+  /** kustomize's output per component, as printed (verify compares against it). */
+  readonly outputs: readonly KustomizeOutput[];
   readonly rules: readonly RuleFinding[];
   /** Kinds the keep rules annotate: the one change verify allows. */
   readonly keepKinds: readonly string[];
@@ -60,6 +62,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: options.useCache === false ? undefined : join(options.paths.cacheDir, 'kustomize'),
   });
+  if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
   const built: ComponentObjects[] = list.map((component, i) => ({
     component,
     objects: splitManifests(
@@ -82,7 +85,38 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     );
   }
   const files = emitCharts({ tag: tree.tag, treeSha256: tree.treeSha256, components: list, plan });
-  return { tree, components, rules: findings, keepKinds: Object.keys(layout.keep), plan, files };
+  return {
+    tree,
+    components,
+    outputs,
+    rules: findings,
+    keepKinds: Object.keys(layout.keep),
+    plan,
+    files,
+  };
+}
+
+/**
+ * In a pinned build every remote reference a component reaches must be pinned (and so
+ * hash-checked) by the lock; the cache may hold others, which are not checked.
+ */
+function checkRefsPinned(
+  outputs: readonly KustomizeOutput[],
+  tree: UpstreamTree,
+  locked: readonly string[],
+): void {
+  for (const output of outputs) {
+    const reached = new Set(output.dirs);
+    const unpinned = tree.refs.find(
+      (r) => r.localized && reached.has(posix.dirname(r.file)) && !locked.includes(r.url),
+    );
+    if (unpinned) {
+      throw new KfchartsError(
+        'remote-ref-missing',
+        `component '${output.name}': remote reference ${unpinned.url} (in ${unpinned.file}) is not pinned by the lock; run \`kfcharts lock --tag ${tree.tag}\``,
+      );
+    }
+  }
 }
 
 /** dist/charts, replaced as a whole. */

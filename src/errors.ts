@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'kustomize-failed'
   | 'manifest-invalid'
   | 'chart-invalid'
+  | 'write-failed'
   | 'layout-invalid'
   | 'rule-mismatch'
   | 'install-order'

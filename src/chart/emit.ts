@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Component } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
-import { isCrd, type ManifestObject, objectKey } from '../manifest/object.ts';
+import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/object.ts';
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { escapeTemplateText } from './escape.ts';
@@ -130,7 +130,7 @@ function emitChart(
 
 /** `<kind>.<group>_<namespace|cluster>_<name>.yaml`, lowercase and file-safe. */
 export function objectFileName(object: ManifestObject): string {
-  const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+  const group = apiGroup(object);
   const kind = group ? `${object.kind}.${group}` : object.kind;
   return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}.yaml`;
 }

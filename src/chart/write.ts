@@ -1,13 +1,6 @@
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { replaceFolder } from '../fs-replace.ts';
 import { listFiles } from '../upstream/hash.ts';
 import type { ChartFiles } from './emit.ts';
 
@@ -17,22 +10,13 @@ import type { ChartFiles } from './emit.ts';
  * a mix; a failure before this point leaves it untouched.
  */
 export function writeChartsAtomically(dest: string, files: ChartFiles): void {
-  const tmp = `${dest}.tmp-${process.pid}`;
-  const old = `${dest}.old-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
+  replaceFolder(dest, (tmp) => {
     for (const path of [...files.keys()].sort()) {
       const target = join(tmp, path);
       mkdirSync(dirname(target), { recursive: true });
       writeFileSync(target, files.get(path) as string);
     }
-    mkdirSync(dirname(dest), { recursive: true });
-    if (existsSync(dest)) renameSync(dest, old);
-    renameSync(tmp, dest);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Reads a written chart folder back into the in-memory form, for comparisons. */

@@ -1,3 +1,5 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { buildCharts, chartsDir, writeCharts } from '../build.ts';
 import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
 
@@ -7,6 +9,8 @@ export async function buildCommand(args: string[]): Promise<void> {
   const options = buildOptionsFrom(values, (line) => console.error(line));
   const result = await buildCharts(options);
   writeCharts(result, options.paths.distDir);
+  // New charts: a verify report of the old ones no longer applies.
+  rmSync(join(options.paths.distDir, 'verify.json'), { force: true });
   const objects = result.components.reduce((n, c) => n + c.objects.length, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const dir = chartsDir(options.paths.distDir);

@@ -38,12 +38,17 @@ export function buildOptionsFrom(values: SourceValues, log: (line: string) => vo
 }
 
 /** parseArgs with strict checking; an unknown or malformed option is a usage error. */
-export function parseCommandArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
-  args: string[],
-  options: T,
-) {
+export function parseCommandArgs<
+  T extends NonNullable<Parameters<typeof parseArgs>[0]>['options'],
+  P extends boolean = false,
+>(args: string[], options: T, allowPositionals?: P) {
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true });
+    return parseArgs({
+      args,
+      options,
+      allowPositionals: (allowPositionals ?? false) as P,
+      strict: true,
+    });
   } catch (cause) {
     throw new KfchartsError('usage', (cause as Error).message, { cause });
   }

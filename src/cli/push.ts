@@ -1,16 +1,15 @@
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { KfchartsError } from '../errors.ts';
 import { defaultPaths } from '../paths.ts';
 import { pushPackages } from '../publish/push.ts';
+import { parseCommandArgs } from './options.ts';
 
 export async function pushCommand(args: string[]): Promise<void> {
-  let parsed: ReturnType<typeof parse>;
-  try {
-    parsed = parse(args);
-  } catch (cause) {
-    throw new KfchartsError('usage', (cause as Error).message, { cause });
-  }
+  const parsed = parseCommandArgs(
+    args,
+    { 'plain-http': { type: 'boolean', default: false } },
+    true,
+  );
   const [remote, ...extra] = parsed.positionals;
   if (remote === undefined || extra.length > 0) {
     throw new KfchartsError(
@@ -24,13 +23,4 @@ export async function pushCommand(args: string[]): Promise<void> {
     onPushed: (p) => console.log(`  ${p.reference}  ${p.digest}`),
   });
   console.log(`pushed ${pushed.length} charts from ${packagesDir}`);
-}
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: { 'plain-http': { type: 'boolean', default: false } },
-    allowPositionals: true,
-    strict: true,
-  });
 }

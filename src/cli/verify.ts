@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KfchartsError } from '../errors.ts';
 import { formatVerifySummary } from '../verify/report.ts';
@@ -9,11 +9,13 @@ export async function verifyCommand(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(args, { ...SOURCE_OPTIONS, deviations: { type: 'string' } });
   const started = performance.now();
   const options = buildOptionsFrom(values, (line) => console.error(line));
+  const jsonPath = join(options.paths.distDir, 'verify.json');
+  // A report of an earlier run must not outlive a run that fails before writing its own.
+  rmSync(jsonPath, { force: true });
   const report = await verifyCharts({
     ...options,
     ...(values.deviations && { deviationsFile: values.deviations }),
   });
-  const jsonPath = join(options.paths.distDir, 'verify.json');
   mkdirSync(options.paths.distDir, { recursive: true });
   writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   console.log(formatVerifySummary(report, jsonPath));

@@ -16,6 +16,8 @@ export interface KustomizeOutput {
   /** The YAML stream kustomize printed, exactly. */
   readonly yaml: string;
   readonly cached: boolean;
+  /** Kustomization folders the build reached (relative to the tree). */
+  readonly dirs: readonly string[];
 }
 
 export interface KustomizeOptions {
@@ -61,6 +63,7 @@ export async function kustomizeAll(
       target,
       key: sha256(`${version}\n${target.path}\n${closure.contentHash}`),
       bytes: closure.bytes,
+      dirs: closure.dirs,
     };
   });
   // Largest first, so the long builds (KServe, Trainer) don't start last and run alone.
@@ -71,7 +74,7 @@ export async function kustomizeAll(
   const scheduled = await mapConcurrent(
     schedule,
     options.concurrency ?? availableParallelism(),
-    async ({ target, key }) => {
+    async ({ target, key, dirs }) => {
       const t0 = performance.now();
       const cacheFile = options.cacheDir ? join(options.cacheDir, `${key}.yaml`) : undefined;
       if (cacheFile && existsSync(cacheFile)) {
@@ -81,6 +84,7 @@ export async function kustomizeAll(
           path: target.path,
           yaml: readFileSync(cacheFile, 'utf8'),
           cached: true,
+          dirs,
         };
       }
       const yaml = await options.kubectl.kustomize(
@@ -93,7 +97,7 @@ export async function kustomizeAll(
         renameSync(`${cacheFile}.${process.pid}.tmp`, cacheFile);
       }
       progress.step(target.name, `${((performance.now() - t0) / 1000).toFixed(1)}s`);
-      return { name: target.name, path: target.path, yaml, cached: false };
+      return { name: target.name, path: target.path, yaml, cached: false, dirs };
     },
   );
   const outputs = keyed.map((k) => scheduled[schedule.indexOf(k)] as KustomizeOutput);

@@ -59,14 +59,15 @@ export function objectKey(o: {
  * identifying fields are parsed here; the text goes on untouched.
  */
 export function splitManifests(yaml: string, source: string): ManifestObject[] {
-  if (yaml.trim() === '') return [];
-  return yaml
-    .split(/^---\n/m)
-    .filter((doc) => doc.trim() !== '')
-    .map((doc, index) => {
-      const text = doc.endsWith('\n') ? doc : `${doc}\n`;
-      return identify(text, `${source}, document ${index + 1}`);
-    });
+  return splitDocuments(yaml).map((doc, index) => {
+    const text = doc.endsWith('\n') ? doc : `${doc}\n`;
+    return identify(text, `${source}, document ${index + 1}`);
+  });
+}
+
+/** The documents of a YAML stream as kustomize and Helm print it (`---` at column 0). */
+export function splitDocuments(text: string): string[] {
+  return text.split(/^---\n/m).filter((doc) => doc.trim() !== '');
 }
 
 function identify(text: string, where: string): ManifestObject {

@@ -1,9 +1,9 @@
 import { KfchartsError } from '../errors.ts';
 import { crdInfo } from './crd.ts';
-import { isCrd, type ManifestObject, objectKey } from './object.ts';
+import { apiGroup, isCrd, type ManifestObject, objectKey } from './object.ts';
 
 /** Built-in cluster-scoped kinds, by `group/kind` (core group: empty). */
-const BUILT_IN_CLUSTER_SCOPED = new Set([
+export const BUILT_IN_CLUSTER_SCOPED = new Set([
   '/Namespace',
   '/Node',
   '/PersistentVolume',
@@ -36,8 +36,7 @@ const BUILT_IN_CLUSTER_SCOPED = new Set([
 ]);
 
 function groupKind(o: Pick<ManifestObject, 'apiVersion' | 'kind'>): string {
-  const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : '';
-  return `${group}/${o.kind}`;
+  return `${apiGroup(o)}/${o.kind}`;
 }
 
 /**

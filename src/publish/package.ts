@@ -1,11 +1,8 @@
 import {
   existsSync,
   lstatSync,
-  mkdirSync,
   readdirSync,
   readFileSync,
-  renameSync,
-  rmSync,
   utimesSync,
   writeFileSync,
 } from 'node:fs';
@@ -14,6 +11,7 @@ import { gzipSync } from 'fflate';
 import { Header, Pax } from 'tar';
 import { parse } from 'yaml';
 import { KfchartsError } from '../errors.ts';
+import { replaceFolder } from '../fs-replace.ts';
 import { sha256 } from '../upstream/hash.ts';
 
 /**
@@ -216,7 +214,7 @@ export function packageCharts(chartsDir: string, packagesDir: string): ChartPack
     }
     byFile.set(archive.fileName, archive);
   }
-  replaceFolder(packagesDir, byFile);
+  writePackages(packagesDir, byFile);
   return archives.map((archive) => ({
     name: archive.name,
     version: archive.version,
@@ -226,21 +224,12 @@ export function packageCharts(chartsDir: string, packagesDir: string): ChartPack
   }));
 }
 
-function replaceFolder(dest: string, archives: ReadonlyMap<string, ChartArchive>): void {
-  const tmp = `${dest}.tmp-${process.pid}`;
-  const old = `${dest}.old-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  try {
-    mkdirSync(tmp, { recursive: true });
+function writePackages(dest: string, archives: ReadonlyMap<string, ChartArchive>): void {
+  replaceFolder(dest, (tmp) => {
     for (const [fileName, archive] of archives) {
       const target = join(tmp, fileName);
       writeFileSync(target, archive.bytes);
       utimesSync(target, PACKAGE_MTIME, PACKAGE_MTIME);
     }
-    if (existsSync(dest)) renameSync(dest, old);
-    renameSync(tmp, dest);
-  } finally {
-    rmSync(tmp, { recursive: true, force: true });
-    rmSync(old, { recursive: true, force: true });
-  }
+  });
 }

@@ -7,7 +7,7 @@ import {
   type ManifestObject,
   objectKey,
 } from '../manifest/object.ts';
-import { BUILT_IN_GROUPS } from '../manifest/scope.ts';
+import { BUILT_IN_CLUSTER_SCOPED, BUILT_IN_GROUPS } from '../manifest/scope.ts';
 import type { ReleasePlan } from './plan.ts';
 
 /** An object that a first install in release order would not get through. */
@@ -67,7 +67,6 @@ export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
     crds.set(`${info.group}/${info.kind}`, { release, plural: info.plural, scope: info.scope });
   }
   const namespaces = new Map<string, { release: number; labels: Record<string, string> }>();
-  const services = new Map<string, number>();
   for (const { object, release } of placed) {
     if (object.apiVersion === 'v1' && object.kind === 'Namespace') {
       namespaces.set(object.name, {
@@ -75,9 +74,8 @@ export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
         labels: { ...object.labels, 'kubernetes.io/metadata.name': object.name },
       });
     }
-    if (object.apiVersion === 'v1' && object.kind === 'Service')
-      services.set(`${object.namespace}/${object.name}`, release);
   }
+  const serving = servingReleases(placed);
   const webhooks = placed.flatMap(({ object, release }) => readWebhooks(object, release));
 
   const violations: OrderViolation[] = [];
@@ -91,31 +89,79 @@ export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
     if (crd !== undefined && crd.release >= release) {
       violate(`its CRD is installed by ${names[crd.release]}, not by an earlier release`);
     }
-    if (object.namespace !== undefined && !SYSTEM_NAMESPACES.has(object.namespace)) {
-      const ns = namespaces.get(object.namespace);
-      if (ns === undefined) violate(`no release creates its namespace ${object.namespace}`);
+    // Scope comes from the kind, not from metadata.namespace: kustomize sets a namespace
+    // on cluster-scoped custom resources too, and the API server drops it.
+    const namespaced = crd
+      ? crd.scope === 'Namespaced'
+      : !BUILT_IN_CLUSTER_SCOPED.has(`${group}/${object.kind}`);
+    const namespace = namespaced ? (object.namespace ?? 'default') : undefined;
+    if (namespace !== undefined && !SYSTEM_NAMESPACES.has(namespace)) {
+      const ns = namespaces.get(namespace);
+      if (ns === undefined) violate(`no release creates its namespace ${namespace}`);
       else if (ns.release > release)
-        violate(`its namespace ${object.namespace} is created by the later ${names[ns.release]}`);
+        violate(`its namespace ${namespace} is created by the later ${names[ns.release]}`);
     }
     const resource = crd?.plural ?? pluralize(object.kind);
     const nsLabels =
-      object.namespace === undefined ? undefined : (namespaces.get(object.namespace)?.labels ?? {});
+      namespace === undefined
+        ? undefined
+        : (namespaces.get(namespace)?.labels ?? { 'kubernetes.io/metadata.name': namespace });
     for (const w of webhooks) {
       if (w.failurePolicy === 'Ignore' || w.release > release) continue;
       if (!intercepts(w, group, resource, nsLabels, object.labels)) continue;
-      const served = w.service === undefined ? undefined : services.get(w.service);
+      const served = w.service === undefined ? undefined : serving.get(w.service);
       if (served === undefined) {
         violate(
-          `webhook ${w.name} (${w.config}) intercepts it and no release serves ${w.service ?? 'its URL'}`,
+          `webhook ${w.name} (${w.config}) intercepts it and no release serves ${w.service ?? 'its URL'} (a Service and the workload it selects)`,
         );
       } else if (served >= release) {
         violate(
-          `webhook ${w.name} (${w.config}) intercepts it but its service ${w.service} is installed by ${names[served]}, not by an earlier release`,
+          `webhook ${w.name} (${w.config}) intercepts it but its service ${w.service} is served from ${names[served]}, not from an earlier release`,
         );
       }
     }
   }
   return violations;
+}
+
+/** Workload kinds whose pods can back a Service. */
+const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+/**
+ * `namespace/name` of each Service → the release from which it is served: the latest of
+ * the Service's own release and those of the workloads whose pod labels it selects. A
+ * Service that selects no workload of any release is not served at all.
+ */
+function servingReleases(placed: readonly Placed[]): Map<string, number> {
+  const parse = (o: ManifestObject) =>
+    parseDocument(o.text, KUBERNETES_YAML).toJS() as Record<string, unknown>;
+  const workloads = placed
+    .filter((p) => p.object.apiVersion === 'apps/v1' && WORKLOADS.has(p.object.kind))
+    .map((p) => {
+      const spec = parse(p.object).spec as
+        | { template?: { metadata?: { labels?: Record<string, string> } } }
+        | undefined;
+      return { ...p, labels: spec?.template?.metadata?.labels ?? {} };
+    });
+  const serving = new Map<string, number>();
+  for (const { object, release } of placed) {
+    if (object.apiVersion !== 'v1' || object.kind !== 'Service') continue;
+    const selector = (parse(object).spec as { selector?: Record<string, string> } | undefined)
+      ?.selector;
+    if (!selector || Object.keys(selector).length === 0) continue;
+    const backing = workloads.filter(
+      (w) =>
+        w.object.namespace === object.namespace &&
+        selectorMatches({ matchLabels: selector }, w.labels),
+    );
+    if (backing.length > 0) {
+      serving.set(
+        `${object.namespace}/${object.name}`,
+        Math.max(release, ...backing.map((w) => w.release)),
+      );
+    }
+  }
+  return serving;
 }
 
 function readWebhooks(object: ManifestObject, release: number): Webhook[] {

@@ -90,6 +90,7 @@ export function planReleases(
     }
   }
 
+  const movedBy = new Map<ManifestObject, string>();
   const placements = layout.placements.map((rule) => {
     const target = names.indexOf(rule.release);
     if (target < 0)
@@ -114,7 +115,17 @@ export function planReleases(
         },
       );
     }
-    for (const o of matched) placed.set(o, target);
+    for (const o of matched) {
+      const earlier = movedBy.get(o);
+      if (earlier !== undefined) {
+        throw new KfchartsError(
+          'layout-invalid',
+          `${file}: placement rules '${earlier}' and '${rule.id}' both select ${objectKey(o)}`,
+        );
+      }
+      movedBy.set(o, rule.id);
+      placed.set(o, target);
+    }
     return { id: rule.id, release: rule.release, matched: matched.map(objectKey) };
   });
 

@@ -35,7 +35,15 @@ export function applyRules(
       objects: objects.map((o) => {
         if (!rule.matches(o, component.name)) return o;
         matched.push(`${component.name}: ${objectKey(o)}`);
-        return rule.apply(o);
+        try {
+          return rule.apply(o);
+        } catch (cause) {
+          throw new KfchartsError(
+            'rule-mismatch',
+            `rule '${rule.id}' cannot change ${objectKey(o)} of component '${component.name}': ${(cause as Error).message}`,
+            { cause },
+          );
+        }
       }),
     }));
     if (matched.length !== rule.expect) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   cpSync,
   existsSync,
@@ -17,8 +18,21 @@ import { sha256, sha256File, treeHash } from './hash.ts';
 import { defaultLockPath, readLock, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
 
-/** Bump when the working-tree layout or localization changes, to invalidate caches. */
-const WORKTREE_FORMAT = 'kfcharts-worktree-1';
+/**
+ * Part of every working-tree cache key: the code that makes the tree. A change to
+ * extraction or localization then invalidates old trees without anyone bumping a version.
+ */
+const WORKTREE_CODE = sha256(
+  [
+    'resolve.ts',
+    'archive.ts',
+    'remote-ref.ts',
+    '../kustomize/localize.ts',
+    '../kustomize/kustomization.ts',
+  ]
+    .map((file) => readFileSync(join(import.meta.dirname, file), 'utf8'))
+    .join('\0'),
+);
 
 export interface UpstreamOptions {
   readonly paths: Paths;
@@ -30,6 +44,8 @@ export interface UpstreamOptions {
   readonly remoteCache?: string;
   readonly log?: (line: string) => void;
   readonly fetch?: typeof fetch;
+  /** false: extract into a fresh folder (removed by dispose()), never the cached tree. */
+  readonly useCache?: boolean;
 }
 
 /** An upstream tree ready for kustomize: extracted, hash-checked, remote refs localized. */
@@ -40,6 +56,10 @@ export interface UpstreamTree {
   readonly dir: string;
   readonly treeSha256: string;
   readonly refs: readonly LocalizedRef[];
+  /** Pinned build: the remote reference URLs the lock pins (and whose content it checked). */
+  readonly lockedRefs: readonly string[] | undefined;
+  /** Removes a fresh (uncached) tree; a no-op for a cached one. */
+  dispose(): void;
 }
 
 interface WorktreeMarker {
@@ -69,20 +89,28 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
   const remoteKey = existsSync(remoteInput) ? inputHash(remoteInput) : 'none';
 
   const key = sha256(
-    `${WORKTREE_FORMAT}\n${input.hash}\n${remoteKey}\n${lock ? JSON.stringify(lock) : 'unpinned'}`,
+    `${WORKTREE_CODE}\n${input.hash}\n${remoteKey}\n${lock ? JSON.stringify(lock) : 'unpinned'}`,
   );
-  const workDir = join(paths.cacheDir, 'work', key);
-  const markerPath = join(workDir, 'worktree.json');
-  if (existsSync(markerPath)) {
-    const marker = JSON.parse(readFileSync(markerPath, 'utf8')) as WorktreeMarker;
-    log(`upstream ${marker.tag}: cached working tree ${workDir}`);
-    return {
-      tag: marker.tag,
-      pinned: lock !== undefined,
-      dir: join(workDir, 'tree'),
-      treeSha256: marker.treeSha256,
-      refs: marker.refs,
-    };
+  const cached = options.useCache !== false;
+  const workDir = cached
+    ? join(paths.cacheDir, 'work', key)
+    : join(paths.cacheDir, 'work', `fresh-${process.pid}-${randomUUID()}`);
+  const lockedRefs = lock?.remoteCache.refs.map((r) => r.url);
+  const result = (marker: WorktreeMarker): UpstreamTree => ({
+    tag: marker.tag,
+    pinned: lock !== undefined,
+    dir: join(workDir, 'tree'),
+    treeSha256: marker.treeSha256,
+    refs: marker.refs,
+    lockedRefs,
+    dispose: () => {
+      if (!cached) rmSync(workDir, { recursive: true, force: true });
+    },
+  });
+  const existing = cached ? readMarker(workDir) : undefined;
+  if (existing) {
+    log(`upstream ${existing.tag}: cached working tree ${workDir}`);
+    return result(existing);
   }
 
   const tmp = `${workDir}.tmp-${process.pid}`;
@@ -108,17 +136,41 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
     else log(`remote cache ${remoteInput} not found: remote references cannot be resolved`);
     const refs = localizeRemoteRefs(treeDir);
     const tag = lock?.upstream.tag ?? input.tag;
-    const marker: WorktreeMarker = { format: WORKTREE_FORMAT, tag, treeSha256, refs };
+    const marker: WorktreeMarker = { format: WORKTREE_CODE, tag, treeSha256, refs };
     writeFileSync(join(tmp, 'worktree.json'), `${JSON.stringify(marker, null, 2)}\n`);
     mkdirSync(dirname(workDir), { recursive: true });
-    rmSync(workDir, { recursive: true, force: true });
-    renameSync(tmp, workDir);
+    if (cached) {
+      const published = readMarker(workDir);
+      if (published) return result(published); // another build finished the same tree first
+      rmSync(workDir, { recursive: true, force: true }); // a leftover without a valid marker
+    }
+    try {
+      renameSync(tmp, workDir);
+    } catch (error) {
+      // Another build published the same tree (same key, same content) first: use it,
+      // never delete a published tree that another process may be building from.
+      const other = readMarker(workDir);
+      if (!other) throw error;
+      return result(other);
+    }
     log(
       `upstream ${tag}: tree ${treeSha256.slice(0, 12)} extracted, ${refs.filter((r) => r.localized).length} remote refs localized`,
     );
-    return { tag, pinned: lock !== undefined, dir: join(workDir, 'tree'), treeSha256, refs };
+    return result(marker);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The marker of a complete working tree, or undefined (absent or unreadable). */
+function readMarker(workDir: string): WorktreeMarker | undefined {
+  try {
+    const marker = JSON.parse(
+      readFileSync(join(workDir, 'worktree.json'), 'utf8'),
+    ) as WorktreeMarker;
+    return marker.format === WORKTREE_CODE ? marker : undefined;
+  } catch {
+    return undefined;
   }
 }
 

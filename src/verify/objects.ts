@@ -1,5 +1,5 @@
 import { KfchartsError } from '../errors.ts';
-import { objectKey, parseYamlStream } from '../manifest/object.ts';
+import { objectKey, parseYamlStream, splitDocuments } from '../manifest/object.ts';
 import { diffValues, type FieldDiff } from './diff.ts';
 
 /** A fully parsed object and where it came from. */
@@ -21,10 +21,6 @@ export function toParsedObjects(text: string, source: string): ParsedObject[] {
       text: doc,
     })),
   );
-}
-
-function splitDocuments(text: string): string[] {
-  return text.split(/^---\n/m).filter((d) => d.trim() !== '');
 }
 
 function keyOf(value: unknown, source: string): string {

@@ -1,11 +1,18 @@
 import { join } from 'node:path';
-import { type BuildOptions, buildCharts, chartsDir as chartsDirOf } from '../build.ts';
+import {
+  type BuildOptions,
+  type BuildResult,
+  buildCharts,
+  chartsDir as chartsDirOf,
+} from '../build.ts';
 import { removeAnnotationLine } from '../chart/annotate.ts';
 import { readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
+import { splitManifests } from '../manifest/object.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
+import type { ReleasePlan } from '../release/plan.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
@@ -77,8 +84,9 @@ export interface VerifyReport {
 /**
  * `kfcharts verify`: renders every chart under dist/charts with `helm template
  * --include-crds` (twice, non-default release name and namespace) and compares it, object
- * by object, with fresh uncached `kustomize build`s of each component and of example/.
- * Also rebuilds the charts in memory and compares them with dist/ byte for byte.
+ * by object, with fresh `kustomize build`s of each component and of example/ on a freshly
+ * extracted, hash-checked tree (no cache). Also compares that fresh build's chart files
+ * with dist/charts byte for byte.
  */
 export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport> {
   const helm = options.helm ?? new Helm();
@@ -91,23 +99,35 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     );
   }
 
-  const rebuilt = await buildCharts(options);
+  // A fresh build: upstream extracted and hash-checked anew, kustomize uncached. Its
+  // kustomize outputs are the expected objects; its files must equal dist/charts.
+  const rebuilt = await buildCharts({ ...options, useCache: false });
+  try {
+    return await verifyAgainst(rebuilt, charts, chartsDir, helm, options);
+  } finally {
+    rebuilt.tree.dispose();
+  }
+}
+
+async function verifyAgainst(
+  rebuilt: BuildResult,
+  charts: readonly string[],
+  chartsDir: string,
+  helm: Helm,
+  options: VerifyOptions,
+): Promise<VerifyReport> {
   const onDisk = readChartFiles(chartsDir);
   const differingFiles = [...new Set([...onDisk.keys(), ...rebuilt.files.keys()])]
     .filter((path) => onDisk.get(path) !== rebuilt.files.get(path))
     .sort();
 
-  const targets = [
-    ...rebuilt.components.map((c) => c.component),
-    { name: EXAMPLE_PATH, path: EXAMPLE_PATH },
-  ];
-  const fresh = await kustomizeAll(targets, rebuilt.tree, {
+  const example = await kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: undefined,
-    title: 'verify: kustomize (uncached)',
+    title: 'verify: kustomize example/ (uncached)',
   });
   const expectedByComponent = new Map(
-    fresh.map(
+    [...rebuilt.outputs, ...example].map(
       (out) => [out.name, toParsedObjects(out.yaml, `kustomize build ${out.path}`)] as const,
     ),
   );
@@ -139,6 +159,7 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
   const withoutKeep = rendered
     .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
     .map((o) => o.key);
+  const renderedAsIs = [...rendered];
   const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds));
   const keepAnnotationsAdded = normalized.filter((o, i) => o !== rendered[i]).length;
   rendered.splice(0, rendered.length, ...normalized);
@@ -189,7 +210,8 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
   const payloads: ReleasePayload[] = [];
   for (const chart of charts)
     payloads.push(await measureReleasePayload(helm, chart, join(chartsDir, chart)));
-  const violations = checkInstallOrder(rebuilt.plan);
+  // The order check again, now on the charts as written and rendered, not on the plan.
+  const violations = checkInstallOrder(planOfRendered(renderedAsIs, rebuilt));
 
   const failures = [
     ...chartReports.filter((c) => !c.rendersIdentical).map((c) => `${c.chart}: two renders differ`),
@@ -224,6 +246,35 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
     installOrder: { releases: rebuilt.plan.releases.map((r) => r.name), violations },
     keepAnnotationsAdded,
     failures,
+  };
+}
+
+/** A release plan rebuilt from rendered objects: chart = release, in the build's order. */
+function planOfRendered(rendered: readonly RenderedObject[], rebuilt: BuildResult): ReleasePlan {
+  const order = rebuilt.plan.releases.map((r) => r.name);
+  const components = new Map(rebuilt.components.map((c) => [c.component.name, c.component]));
+  return {
+    placements: [],
+    releases: order.map((name, index) => {
+      const mine = rendered.filter((o) => o.source.split('/')[0] === name);
+      const names = [...new Set(mine.map((o) => o.component))];
+      return {
+        name,
+        description: name,
+        index,
+        components: names.map((component) => ({
+          component: components.get(component) ?? {
+            name: component,
+            path: '',
+            description: '',
+            optional: false,
+          },
+          objects: mine
+            .filter((o) => o.component === component)
+            .flatMap((o) => splitManifests(o.text, o.source)),
+        })),
+      };
+    }),
   };
 }
 

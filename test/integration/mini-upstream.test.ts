@@ -210,6 +210,18 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     );
   });
 
+  it('a remote reference the lock does not pin fails in a pinned build', async () => {
+    const unpinned = join(root, 'lock-unpinned.yaml');
+    const text = readFileSync(lock, 'utf8');
+    const entry =
+      / {4}- url: https:\/\/github\.com\/example-org\/example-repo\/releases\/download\/v1\.0\.0\/crds\.yaml\n( {6}.*\n){2}/;
+    expect(text).toMatch(entry);
+    writeFileSync(unpinned, text.replace(entry, ''));
+    await expectFailure(['build', '--lock', unpinned, ...fixtureArgs], {}, 'remote-ref-missing', [
+      "component 'beta': remote reference https://github.com/example-org/example-repo/releases/download/v1.0.0/crds.yaml (in apps/beta/kustomization.yaml) is not pinned by the lock",
+    ]);
+  });
+
   it('a kustomize error names the component', async () => {
     const tree = join(root, 'broken/manifests-0.1.0');
     cpSync(join(fixtures, 'mini-upstream/manifests-0.1.0'), tree, { recursive: true });
@@ -308,6 +320,21 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
       {},
       'rule-mismatch',
       ["placement rule 'beta-app-last' expects 1 object(s) of component 'beta' and matched 0"],
+    );
+  });
+
+  it('two placement rules that select the same object fail naming both', async () => {
+    const layout = join(root, 'releases-overlap.yaml');
+    const text = readFileSync(releases, 'utf8');
+    const rule = text.slice(text.indexOf('  - id: beta-app-last'));
+    writeFileSync(layout, `${text}${rule.replace('id: beta-app-last', 'id: beta-app-again')}`);
+    await expectFailure(
+      ['build', '--lock', lock, '--components', components, '--releases', layout],
+      {},
+      'layout-invalid',
+      [
+        "placement rules 'beta-app-last' and 'beta-app-again' both select apps/v1 Deployment beta/app",
+      ],
     );
   });
 

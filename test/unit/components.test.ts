@@ -107,6 +107,12 @@ describe('readComponentList', () => {
       "/components/0: must NOT have additional properties 'enabled'",
     ],
     [
+      // A description lands in values.yaml comments: a newline could add YAML keys there.
+      'a newline in a description',
+      'components:\n  - name: a\n    path: apps/a\n    description: "A\\nglobal: {x: 1}"\n',
+      '/components/0/description: must match pattern',
+    ],
+    [
       'a missing description',
       'components:\n  - name: a\n    path: apps/a\n',
       "/components/0: must have required property 'description'",

@@ -21,7 +21,21 @@ spec:
 `;
 const NAMESPACE =
   'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    webhooks: "on"\n';
-const SERVICE = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: hook\n  namespace: apps\n';
+const SERVICE =
+  'apiVersion: v1\nkind: Service\nmetadata:\n  name: hook\n  namespace: apps\nspec:\n  selector:\n    app: hook\n';
+/** The workload behind SERVICE: a webhook is served once both are installed. */
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: hook
+  namespace: apps
+spec:
+  selector:
+    matchLabels: {app: hook}
+  template:
+    metadata:
+      labels: {app: hook}
+`;
 const webhook = (
   failurePolicy: string,
   selector = '',
@@ -64,9 +78,9 @@ function plan(...releases: string[][]): ReleasePlan {
 
 describe('checkInstallOrder', () => {
   it('accepts CRD, then webhook and its service, then the custom resource', () => {
-    expect(checkInstallOrder(plan([CRD], [NAMESPACE, SERVICE, webhook('Fail')], [WIDGET]))).toEqual(
-      [],
-    );
+    expect(
+      checkInstallOrder(plan([CRD], [NAMESPACE, SERVICE, DEPLOYMENT, webhook('Fail')], [WIDGET])),
+    ).toEqual([]);
   });
 
   it('refuses a custom resource released before or with its CRD', () => {
@@ -85,17 +99,17 @@ describe('checkInstallOrder', () => {
 
   it('refuses a custom resource whose failing webhook is served by the same release', () => {
     const violations = checkInstallOrder(
-      plan([CRD], [NAMESPACE, SERVICE, webhook('Fail'), WIDGET]),
+      plan([CRD], [NAMESPACE, SERVICE, DEPLOYMENT, webhook('Fail'), WIDGET]),
     );
     expect(violations.map((v) => v.reason)).toEqual([
-      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it but its service apps/hook is installed by r1, not by an earlier release',
+      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it but its service apps/hook is served from r1, not from an earlier release',
     ]);
   });
 
   it('accepts the same release when the webhook ignores failures or its selector excludes the object', () => {
-    expect(checkInstallOrder(plan([CRD], [NAMESPACE, SERVICE, webhook('Ignore'), WIDGET]))).toEqual(
-      [],
-    );
+    expect(
+      checkInstallOrder(plan([CRD], [NAMESPACE, SERVICE, DEPLOYMENT, webhook('Ignore'), WIDGET])),
+    ).toEqual([]);
     const excluded = webhook('Fail', '  namespaceSelector:\n    matchLabels: {webhooks: "off"}\n');
     expect(checkInstallOrder(plan([CRD], [NAMESPACE, SERVICE, excluded, WIDGET]))).toEqual([]);
     const included = webhook('Fail', '  namespaceSelector:\n    matchLabels: {webhooks: "on"}\n');
@@ -114,8 +128,47 @@ describe('checkInstallOrder', () => {
     );
     expect(reasons).toEqual([
       'no release creates its namespace apps',
-      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it and no release serves apps/hook',
+      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it and no release serves apps/hook (a Service and the workload it selects)',
     ]);
+  });
+
+  it('counts a webhook as served only once the workload behind its Service is installed', () => {
+    const reasons = checkInstallOrder(
+      plan([CRD], [NAMESPACE, SERVICE, webhook('Fail')], [WIDGET], [DEPLOYMENT]),
+    ).map((v) => v.reason);
+    expect(reasons).toEqual([
+      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it but its service apps/hook is served from r3, not from an earlier release',
+    ]);
+  });
+
+  it('takes scope from the kind: a cluster-scoped custom resource ignores its metadata.namespace', () => {
+    const clusterCrd = CRD.replace('scope: Namespaced', 'scope: Cluster');
+    const clusterRule = webhook(
+      'Fail',
+      '  namespaceSelector:\n    matchLabels: {webhooks: "off"}\n',
+    ).replace('    resources: [widgets]\n', '    resources: [widgets]\n    scope: Cluster\n');
+    // kustomize leaves namespace: apps on it; the namespaceSelector does not apply.
+    const violations = checkInstallOrder(
+      plan([clusterCrd], [NAMESPACE, SERVICE, DEPLOYMENT, clusterRule, WIDGET]),
+    );
+    expect(violations.map((v) => v.reason)).toEqual([
+      'webhook validate.widgets.example.org (ValidatingWebhookConfiguration widgets) intercepts it but its service apps/hook is served from r1, not from an earlier release',
+    ]);
+    // No namespace needed either: the same object in a release without Namespace objects.
+    expect(checkInstallOrder(plan([clusterCrd], [WIDGET]))).toEqual([]);
+  });
+
+  it('gives system namespaces their kubernetes.io/metadata.name label', () => {
+    const selector =
+      '  namespaceSelector:\n    matchLabels: {kubernetes.io/metadata.name: kube-system}\n';
+    const rule = webhook('Fail', selector)
+      .replace('apiGroups: [example.org]', 'apiGroups: [""]')
+      .replace('resources: [widgets]', 'resources: [configmaps]');
+    const configMap =
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: kube-system\n';
+    expect(checkInstallOrder(plan([NAMESPACE, SERVICE, DEPLOYMENT, rule, configMap]))).toHaveLength(
+      1,
+    );
   });
 
   it('refuses a custom kind with no CRD anywhere', () => {
