@@ -36,7 +36,7 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
     `  install order: ${report.installOrder.releases.join(' → ')}; ${report.installOrder.violations.length} violation(s)`,
   );
   lines.push(
-    `  CRDs given helm.sh/resource-policy: keep: ${report.keepAnnotationsAdded} (the only change allowed)`,
+    `  objects given helm.sh/resource-policy: keep (CRDs, Namespaces, PVCs): ${report.keepAnnotationsAdded} (the only change allowed)`,
   );
   lines.push(
     `  release payloads (base64 of gzip, as Helm stores them; limit ${kib(report.payloads.limitBytes)}, target ${kib(report.payloads.targetBytes)}):`,

@@ -21,7 +21,7 @@ import { Kubectl } from '../../src/tools/kubectl.ts';
 import { projectRoot, runCli, tempDir } from './helpers.ts';
 
 /**
- * examples/flux (Flux v2 objects that install the seven charts from an OCI registry) and
+ * examples/flux (Flux v2 objects that install the five charts from an OCI registry) and
  * examples/values: every object checked against its CRD's schema, the layering checked
  * against the install order of the built charts, and every chart rendered with the values
  * the HelmReleases would get.
@@ -349,8 +349,8 @@ describe('examples/flux', () => {
     expect(Object.fromEntries(counts)).toEqual({
       Namespace: 1,
       ExternalSecret: 1,
-      OCIRepository: 7,
-      HelmRelease: 7,
+      OCIRepository: 5,
+      HelmRelease: 5,
     });
   });
 
@@ -496,8 +496,8 @@ describe('examples/flux', () => {
   });
 
   it('chains the HelmReleases by dependsOn in the install order of dist/charts/install.sh', () => {
-    expect(installOrder).toHaveLength(7);
-    expect(installOrder[0]).toBe('kubeflow-platform-crds');
+    expect(installOrder).toHaveLength(5);
+    expect(installOrder[0]).toBe('kubeflow-crds');
     expect(installOrder[installOrder.length - 1]).toBe('kubeflow-runtimes');
     const byName = new Map(releases.map((r) => [r.metadata?.name ?? '', r]));
     expect(byName.size).toBe(releases.length);
@@ -624,7 +624,7 @@ describe('examples/flux', () => {
     }
   });
 
-  it('example values files are valid for all seven charts and switch off what they say', async () => {
+  it('example values files are valid for every chart and switch off what they say', async () => {
     const jobs = valuesFiles.flatMap((file) => installOrder.map((chart) => ({ file, chart })));
     const seen = new Map<string, number>();
     await mapConcurrent(jobs, 2, async ({ file, chart }) => {
