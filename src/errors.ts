@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'manifest-invalid'
   | 'chart-invalid'
   | 'write-failed'
+  | 'push-refused'
   | 'layout-invalid'
   | 'rule-mismatch'
   | 'install-order'

@@ -20,7 +20,10 @@ export async function pushCommand(args: string[]): Promise<void> {
   const packagesDir = join(defaultPaths().distDir, 'packages');
   const pushed = await pushPackages(packagesDir, remote, {
     plainHttp: parsed.values['plain-http'],
-    onPushed: (p) => console.log(`  ${p.reference}  ${p.digest}`),
+    onPushed: (p) =>
+      console.log(
+        `  ${p.reference}  ${p.digest}${p.alreadyPublished ? '  (already published)' : ''}`,
+      ),
   });
   console.log(`pushed ${pushed.length} charts from ${packagesDir}`);
 }

