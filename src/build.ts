@@ -84,7 +84,13 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
       },
     );
   }
-  const files = emitCharts({ tag: tree.tag, treeSha256: tree.treeSha256, components: list, plan });
+  const files = emitCharts({
+    tag: tree.tag,
+    chartRevision: tree.chartRevision,
+    treeSha256: tree.treeSha256,
+    components: list,
+    plan,
+  });
   return {
     tree,
     components,

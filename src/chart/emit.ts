@@ -8,13 +8,15 @@ import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { escapeTemplateText } from './escape.ts';
 import { chartValuesSchema, chartValuesYaml, subchartValuesSchema } from './values.ts';
-import { chartVersionFromTag } from './version.ts';
+import { chartVersion } from './version.ts';
 
 /** Chart files in memory: POSIX path below dist/charts → content. Sorted on write. */
 export type ChartFiles = Map<string, string>;
 
 export interface ChartsInput {
   readonly tag: string;
+  /** kfcharts' own revision of the charts for this tag (upstream.lock.yaml chartRevision). */
+  readonly chartRevision: number;
   readonly treeSha256: string;
   /** Every component, so each chart's schema accepts one values file shared by all releases. */
   readonly components: readonly Component[];
@@ -31,7 +33,7 @@ const SOURCE = 'https://github.com/kubeflow/manifests';
  */
 export function emitCharts(input: ChartsInput): ChartFiles {
   const files: ChartFiles = new Map();
-  const version = chartVersionFromTag(input.tag);
+  const version = chartVersion(input.tag, input.chartRevision);
   for (const release of input.plan.releases) {
     if (release.components.length === 0) {
       throw new KfchartsError('layout-invalid', `release '${release.name}' would hold no objects`);

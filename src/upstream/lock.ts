@@ -16,6 +16,11 @@ export interface UpstreamLock {
     /** treeHash() of the extracted tree: what the forge's and the mirror's archives share. */
     readonly treeSha256: string;
   };
+  /**
+   * kfcharts' own release of charts for this upstream tag; bump it when the charts change
+   * while the tag does not (a chart version is published once). 0 or absent: none.
+   */
+  readonly chartRevision?: number;
   readonly remoteCache: {
     readonly mirror: string;
     readonly refs: readonly LockedRemoteRef[];

@@ -58,6 +58,8 @@ export interface UpstreamTree {
   readonly refs: readonly LocalizedRef[];
   /** Pinned build: the remote reference URLs the lock pins (and whose content it checked). */
   readonly lockedRefs: readonly string[] | undefined;
+  /** The lock's chartRevision (0 without a lock). */
+  readonly chartRevision: number;
   /** Removes a fresh (uncached) tree; a no-op for a cached one. */
   dispose(): void;
 }
@@ -103,6 +105,7 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
     treeSha256: marker.treeSha256,
     refs: marker.refs,
     lockedRefs,
+    chartRevision: lock?.chartRevision ?? 0,
     dispose: () => {
       if (!cached) rmSync(workDir, { recursive: true, force: true });
     },

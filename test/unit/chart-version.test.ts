@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chartVersionFromTag } from '../../src/chart/version.ts';
+import { chartVersion, chartVersionFromTag } from '../../src/chart/version.ts';
 import { KfchartsError } from '../../src/errors.ts';
 
 describe('chartVersionFromTag', () => {
@@ -22,5 +22,14 @@ describe('chartVersionFromTag', () => {
   it('refuses a tag whose pre-release SemVer forbids (leading zero, empty part)', () => {
     expect(() => chartVersionFromTag('v1.2.3-rc.01')).toThrow(KfchartsError);
     expect(() => chartVersionFromTag('v1.2.3-rc..1')).toThrow('invalid SemVer pre-release');
+  });
+});
+
+describe('chartVersion', () => {
+  it('adds kfcharts revisions as SemVer build metadata, none for revision 0', () => {
+    expect(chartVersion('26.03')).toBe('26.3.0');
+    expect(chartVersion('26.03', 0)).toBe('26.3.0');
+    expect(chartVersion('26.03', 2)).toBe('26.3.0+kfcharts.2');
+    expect(chartVersion('v1.10.0-rc.2', 1)).toBe('1.10.0-rc.2+kfcharts.1');
   });
 });
