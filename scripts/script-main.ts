@@ -2,7 +2,8 @@
  * The error boundary of the scripts in this folder, as src/cli/main.ts is the CLI's: a
  * KfchartsError becomes its message and exit 1 (2 for usage), anything else exit 70.
  */
-import { parseArgs } from 'node:util';
+import type { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../src/cli/options.ts';
 import { isKfchartsError, KfchartsError } from '../src/errors.ts';
 
 export function runScript(name: string, main: () => Promise<void> | void): void {
@@ -23,15 +24,17 @@ export function runScript(name: string, main: () => Promise<void> | void): void 
     );
 }
 
-/** parseArgs, strict, no positionals; a bad option is a usage error naming `usage`. */
+/** parseCommandArgs (strict, no positionals), with the script's usage on a bad option. */
 export function parseScriptArgs<T extends NonNullable<Parameters<typeof parseArgs>[0]>['options']>(
   options: T,
   usage: string,
   args: string[] = process.argv.slice(2),
 ) {
   try {
-    return parseArgs({ args, options, allowPositionals: false, strict: true });
-  } catch (cause) {
-    throw new KfchartsError('usage', `${(cause as Error).message}\n\n${usage}`, { cause });
+    return parseCommandArgs(args, options);
+  } catch (error) {
+    if (isKfchartsError(error))
+      throw new KfchartsError('usage', `${error.message}\n\n${usage}`, { cause: error });
+    throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { KfchartsError } from '../errors.ts';
 import { replaceFolder } from '../fs-replace.ts';
 import { listFiles } from '../upstream/hash.ts';
 import type { ChartFiles } from './emit.ts';
@@ -25,4 +26,32 @@ export function readChartFiles(dir: string): ChartFiles {
   if (!existsSync(dir) || readdirSync(dir).length === 0) return files;
   for (const path of listFiles(dir)) files.set(path, readFileSync(join(dir, path), 'utf8'));
   return files;
+}
+
+/**
+ * The chart folders under `chartsDir` (each sub-folder must hold a Chart.yaml; loose files
+ * such as install.sh are not charts), sorted by name.
+ */
+export function findCharts(chartsDir: string): string[] {
+  const hint = 'run `npm run build` first';
+  if (!existsSync(chartsDir)) {
+    throw new KfchartsError('charts-missing', `${chartsDir} does not exist: ${hint}`);
+  }
+  const dirs = readdirSync(chartsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()
+    .map((name) => join(chartsDir, name));
+  for (const dir of dirs) {
+    if (!existsSync(join(dir, 'Chart.yaml'))) {
+      throw new KfchartsError(
+        'chart-invalid',
+        `${dir} has no Chart.yaml: every folder under ${chartsDir} must be a chart`,
+      );
+    }
+  }
+  if (dirs.length === 0) {
+    throw new KfchartsError('charts-missing', `no chart folders under ${chartsDir}: ${hint}`);
+  }
+  return dirs;
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { Header, Pax } from 'tar';
 import { parse } from 'yaml';
+import { findCharts } from '../chart/write.ts';
 import { KfchartsError } from '../errors.ts';
 import { replaceFolder } from '../fs-replace.ts';
 import { sha256 } from '../upstream/hash.ts';
@@ -157,34 +158,6 @@ export function archiveChart(dir: string): ChartArchive {
     data: readFileSync(join(dir, path)),
   }));
   return { name, version, fileName: `${name}-${version}.tgz`, bytes: deterministicTgz(files) };
-}
-
-/**
- * The chart folders under `chartsDir` (each sub-folder must hold a Chart.yaml; loose files
- * such as install.sh are not charts), sorted by name.
- */
-export function findCharts(chartsDir: string): string[] {
-  const hint = 'run `npm run build` first';
-  if (!existsSync(chartsDir)) {
-    throw new KfchartsError('charts-missing', `${chartsDir} does not exist: ${hint}`);
-  }
-  const dirs = readdirSync(chartsDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => entry.name)
-    .sort()
-    .map((name) => join(chartsDir, name));
-  for (const dir of dirs) {
-    if (!existsSync(join(dir, 'Chart.yaml'))) {
-      throw new KfchartsError(
-        'chart-invalid',
-        `${dir} has no Chart.yaml: every folder under ${chartsDir} must be a chart`,
-      );
-    }
-  }
-  if (dirs.length === 0) {
-    throw new KfchartsError('charts-missing', `no chart folders under ${chartsDir}: ${hint}`);
-  }
-  return dirs;
 }
 
 export interface ChartPackage {

@@ -15,6 +15,7 @@ import { readKustomizationEntries } from '../kustomize/kustomization.ts';
 import { findKustomizationFiles } from '../kustomize/localize.ts';
 import { exec } from '../tools/exec.ts';
 import { archiveTopDir, extractTarGz } from './archive.ts';
+import { tagArchiveUrl } from './lock.ts';
 import { isRemoteRef, parseRemoteRef, type RemoteRef } from './remote-ref.ts';
 
 /**
@@ -84,10 +85,6 @@ export interface FetchUpstreamResult {
 }
 
 const DOWNLOAD_TIMEOUT_MS = 300_000;
-
-export function tagArchiveUrl(repository: string, tag: string): string {
-  return `https://github.com/${repository}/archive/refs/tags/${tag}.tar.gz`;
-}
 
 /** Every remote reference in the tree's kustomizations, by URL, with the files naming it. */
 export function scanRemoteRefs(treeDir: string): ScannedRef[] {

@@ -34,6 +34,11 @@ export interface LockedRemoteRef {
   readonly sha256: string;
 }
 
+/** The forge's archive of a tag, as the lock's `upstream.url` names it. */
+export function tagArchiveUrl(repository: string, tag: string): string {
+  return `https://github.com/${repository}/archive/refs/tags/${tag}.tar.gz`;
+}
+
 export const defaultLockPath = resolve(projectRoot, 'upstream.lock.yaml');
 
 export function readLock(path = defaultLockPath): UpstreamLock {

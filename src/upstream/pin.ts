@@ -6,7 +6,7 @@ import { kustomizationClosure } from '../kustomize/closure.ts';
 import { REMOTE_DIR } from '../kustomize/localize.ts';
 import type { Paths } from '../paths.ts';
 import { sha256File, treeHash } from './hash.ts';
-import type { LockedRemoteRef, UpstreamLock } from './lock.ts';
+import { type LockedRemoteRef, tagArchiveUrl, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
 import { resolveUpstream } from './resolve.ts';
 
@@ -61,7 +61,7 @@ export async function pinUpstream(options: PinOptions): Promise<UpstreamLock> {
     upstream: {
       repository,
       tag: options.tag,
-      url: `https://github.com/${repository}/archive/refs/tags/${options.tag}.tar.gz`,
+      url: tagArchiveUrl(repository, options.tag),
       mirror,
       mirrorSha256: sha256File(archive),
       treeSha256: tree.treeSha256,

@@ -1,5 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Helm } from '../tools/helm.ts';
 import { type ParsedObject, toParsedObjects } from './objects.ts';
 
@@ -8,15 +6,6 @@ export const VERIFY_RELEASE = {
   releaseName: 'kfcharts-verify',
   namespace: 'kfcharts-verify-ns',
 } as const;
-
-/** Every chart folder directly under dist/charts (one with a Chart.yaml). */
-export function listCharts(chartsDir: string): string[] {
-  if (!existsSync(chartsDir)) return [];
-  return readdirSync(chartsDir, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && existsSync(join(chartsDir, e.name, 'Chart.yaml')))
-    .map((e) => e.name)
-    .sort();
-}
 
 export interface RenderedObject extends ParsedObject {
   /** Subchart (component) the template belongs to, or the chart's own name. */

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import {
   type BuildOptions,
   type BuildResult,
@@ -6,9 +6,9 @@ import {
   chartsDir as chartsDirOf,
 } from '../build.ts';
 import { removeAnnotationLine } from '../chart/annotate.ts';
-import { readChartFiles } from '../chart/write.ts';
+import { findCharts, readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
-import { KfchartsError } from '../errors.ts';
+import type { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { splitManifests } from '../manifest/object.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
@@ -37,13 +37,7 @@ import {
   RELEASE_TARGET_BYTES,
   type ReleasePayload,
 } from './payload.ts';
-import {
-  listCharts,
-  parseHelmOutput,
-  type RenderedObject,
-  renderChart,
-  VERIFY_RELEASE,
-} from './render.ts';
+import { parseHelmOutput, type RenderedObject, renderChart, VERIFY_RELEASE } from './render.ts';
 
 export interface VerifyOptions extends BuildOptions {
   readonly deviationsFile?: string;
@@ -91,13 +85,7 @@ export interface VerifyReport {
 export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport> {
   const helm = options.helm ?? new Helm();
   const chartsDir = chartsDirOf(options.paths.distDir);
-  const charts = listCharts(chartsDir);
-  if (charts.length === 0) {
-    throw new KfchartsError(
-      'verify-failed',
-      `no charts under ${chartsDir}: run \`npm run build\` first`,
-    );
-  }
+  const charts = findCharts(chartsDir).map((dir) => basename(dir));
 
   // A fresh build: upstream extracted and hash-checked anew, kustomize uncached. Its
   // kustomize outputs are the expected objects; its files must equal dist/charts.

@@ -21,10 +21,10 @@ import {
   packTree,
   runGit,
   scanRemoteRefs,
-  tagArchiveUrl,
 } from '../../src/upstream/fetch.ts';
 import { treeHash } from '../../src/upstream/hash.ts';
 import type { UpstreamLock } from '../../src/upstream/lock.ts';
+import { tagArchiveUrl } from '../../src/upstream/lock.ts';
 import { fixtures, makeMirror, runCli, tempDir } from '../integration/helpers.ts';
 
 /**
