@@ -1,7 +1,11 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { isRemoteRef, parseRemoteRef } from '../upstream/remote-ref.ts';
-import { KUSTOMIZATION_FILE_NAMES, readKustomizationEntries } from './kustomization.ts';
+import {
+  KUSTOMIZATION_FILE_NAMES,
+  type KustomizationEntry,
+  readKustomizationEntries,
+} from './kustomization.ts';
 
 /** Folder inside a working tree that holds the remote cache; never part of upstream. */
 export const REMOTE_DIR = '.kfcharts-remote';
@@ -29,10 +33,7 @@ export interface LocalizedRef {
 export function localizeRemoteRefs(treeDir: string): LocalizedRef[] {
   const remoteDir = join(treeDir, REMOTE_DIR);
   const refs: LocalizedRef[] = [];
-  for (const file of findKustomizationFiles(treeDir)) {
-    const { text, entries } = readKustomizationEntries(file);
-    const remote = entries.filter((entry) => isRemoteRef(entry.value));
-    if (remote.length === 0) continue;
+  for (const { file, text, remote } of findRemoteEntries(treeDir)) {
     let rewritten = text;
     // Back to front, so earlier offsets stay valid.
     for (const entry of [...remote].sort((a, b) => b.start - a.start)) {
@@ -55,6 +56,18 @@ export function localizeRemoteRefs(treeDir: string): LocalizedRef[] {
   return refs.sort((a, b) => a.file.localeCompare(b.file) || a.url.localeCompare(b.url));
 }
 
+/** Every kustomization in the tree that names remote references, with its text and them. */
+export function findRemoteEntries(
+  treeDir: string,
+): { file: string; text: string; remote: KustomizationEntry[] }[] {
+  return findKustomizationFiles(treeDir)
+    .map((file) => {
+      const { text, entries } = readKustomizationEntries(file);
+      return { file, text, remote: entries.filter((entry) => isRemoteRef(entry.value)) };
+    })
+    .filter((found) => found.remote.length > 0);
+}
+
 function wrapFile(remoteDir: string, cachePath: string): string {
   const wrapper = join(remoteDir, FILE_WRAPPERS, cachePath);
   const name = basename(cachePath);
@@ -70,7 +83,7 @@ function wrapFile(remoteDir: string, cachePath: string): string {
 }
 
 /** Every kustomization file of the tree (not under .kfcharts-remote or .git), sorted. */
-export function findKustomizationFiles(treeDir: string): string[] {
+function findKustomizationFiles(treeDir: string): string[] {
   const found: string[] = [];
   const names = new Set<string>(KUSTOMIZATION_FILE_NAMES);
   const walk = (dir: string): void => {

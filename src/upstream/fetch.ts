@@ -11,12 +11,11 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { create } from 'tar';
 import { KfchartsError } from '../errors.ts';
-import { readKustomizationEntries } from '../kustomize/kustomization.ts';
-import { findKustomizationFiles } from '../kustomize/localize.ts';
+import { findRemoteEntries } from '../kustomize/localize.ts';
 import { exec } from '../tools/exec.ts';
 import { archiveTopDir, extractTarGz } from './archive.ts';
 import { tagArchiveUrl } from './lock.ts';
-import { isRemoteRef, parseRemoteRef, type RemoteRef } from './remote-ref.ts';
+import { parseRemoteRef, type RemoteRef } from './remote-ref.ts';
 
 /**
  * Builds an upstream mirror from the forge, laid out like ../shared/upstream (see its
@@ -89,9 +88,8 @@ const DOWNLOAD_TIMEOUT_MS = 300_000;
 /** Every remote reference in the tree's kustomizations, by URL, with the files naming it. */
 export function scanRemoteRefs(treeDir: string): ScannedRef[] {
   const found = new Map<string, { ref: RemoteRef; files: string[] }>();
-  for (const file of findKustomizationFiles(treeDir)) {
-    for (const entry of readKustomizationEntries(file).entries) {
-      if (!isRemoteRef(entry.value)) continue;
+  for (const { file, remote } of findRemoteEntries(treeDir)) {
+    for (const entry of remote) {
       const name = relative(treeDir, file).split(sep).join('/');
       const seen = found.get(entry.value);
       if (seen) {
