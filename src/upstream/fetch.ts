@@ -106,8 +106,10 @@ export function scanRemoteRefs(treeDir: string): ScannedRef[] {
 
 /**
  * Downloads the tag archive, finds every remote reference in it, fetches each into a
- * remote cache and packs it. Both files are renamed into `outDir` only at the end, so a
- * failed run leaves the folder as it was.
+ * remote cache and packs it. Both files are renamed into `outDir` only at the end, the
+ * remote cache first, so a failed download or fetch leaves the folder as it was (a failure
+ * between the two renames would leave a new cache beside the old archive, which the
+ * build's hash checks then refuse).
  */
 export async function fetchUpstream(options: FetchUpstreamOptions): Promise<FetchUpstreamResult> {
   const { tag } = options;
@@ -200,8 +202,8 @@ export async function fetchUpstream(options: FetchUpstreamOptions): Promise<Fetc
     const packed = join(work, 'remote-cache.tar.gz');
     packTree(cacheDir, packed);
     mkdirSync(dirname(archive), { recursive: true });
-    renameSync(downloaded, archive);
     renameSync(packed, remoteCache);
+    renameSync(downloaded, archive);
     return { tag, url, archive, remoteCache, refs };
   } finally {
     rmSync(work, { recursive: true, force: true });
