@@ -19,7 +19,7 @@ import {
   readReleaseLayout,
 } from './release/plan.ts';
 import { keepRule } from './rules/keep.ts';
-import { applyRules, type RuleFinding } from './rules/rule.ts';
+import { applyRules } from './rules/rule.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
@@ -39,7 +39,6 @@ export interface BuildResult {
   readonly components: readonly ComponentObjects[];
   /** kustomize's output per component, as printed (verify compares against it). */
   readonly outputs: readonly KustomizeOutput[];
-  readonly rules: readonly RuleFinding[];
   /** Kinds the keep rules annotate: the one change verify allows. */
   readonly keepKinds: readonly string[];
   readonly plan: ReleasePlan;
@@ -72,7 +71,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
   const rules = Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect));
-  const { components, findings } = applyRules(rules, built);
+  const { components } = applyRules(rules, built);
   const plan = planReleases(layout, components, releasesFile);
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
@@ -95,7 +94,6 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     tree,
     components,
     outputs,
-    rules: findings,
     keepKinds: Object.keys(layout.keep),
     plan,
     files,

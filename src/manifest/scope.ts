@@ -53,16 +53,19 @@ export function checkNamespaces(
     for (const o of c.objects.filter(isCrd)) crds.set(o.name, o);
   }
   const crdScopes = new Map<string, string | undefined>();
-  const scopeOf = (gk: string): string | undefined => {
-    if (BUILT_IN_CLUSTER_SCOPED.has(gk)) return 'Cluster';
+  const crdScope = (gk: string): string | undefined => {
     if (!crdScopes.has(gk)) crdScopes.set(gk, findCrdScope(crds, gk));
-    // Kinds of Kubernetes' own groups are namespaced unless listed above.
-    return crdScopes.get(gk) ?? (isBuiltInGroup(gk) ? 'Namespaced' : undefined);
+    return crdScopes.get(gk);
   };
   for (const c of components) {
     for (const o of c.objects) {
       if (o.namespace !== undefined) continue;
-      const scope = scopeOf(groupKind(o));
+      const gk = groupKind(o);
+      const scope = kindScope(
+        apiGroup(o),
+        o.kind,
+        BUILT_IN_CLUSTER_SCOPED.has(gk) ? undefined : crdScope(gk),
+      );
       if (scope !== 'Cluster') {
         throw new KfchartsError(
           'manifest-invalid',
@@ -98,8 +101,19 @@ export const BUILT_IN_GROUPS = new Set([
   'storage.k8s.io',
 ]);
 
-function isBuiltInGroup(gk: string): boolean {
-  return BUILT_IN_GROUPS.has(gk.split('/')[0] as string);
+/**
+ * The scope of a kind: built-in cluster-scoped kinds, else the scope its CRD declares,
+ * else Namespaced for Kubernetes' own groups; undefined when nothing says (a custom kind
+ * with no CRD in the build).
+ */
+export function kindScope(
+  group: string,
+  kind: string,
+  crdScope: string | undefined,
+): string | undefined {
+  if (BUILT_IN_CLUSTER_SCOPED.has(`${group}/${kind}`)) return 'Cluster';
+  if (crdScope !== undefined) return crdScope;
+  return BUILT_IN_GROUPS.has(group) ? 'Namespaced' : undefined;
 }
 
 function findCrdScope(crds: ReadonlyMap<string, ManifestObject>, gk: string): string | undefined {

@@ -7,7 +7,7 @@ import {
   type ManifestObject,
   objectKey,
 } from '../manifest/object.ts';
-import { BUILT_IN_CLUSTER_SCOPED, BUILT_IN_GROUPS } from '../manifest/scope.ts';
+import { BUILT_IN_GROUPS, kindScope } from '../manifest/scope.ts';
 import type { ReleasePlan } from './plan.ts';
 
 /** An object that a first install in release order would not get through. */
@@ -91,9 +91,8 @@ export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
     }
     // Scope comes from the kind, not from metadata.namespace: kustomize sets a namespace
     // on cluster-scoped custom resources too, and the API server drops it.
-    const namespaced = crd
-      ? crd.scope === 'Namespaced'
-      : !BUILT_IN_CLUSTER_SCOPED.has(`${group}/${object.kind}`);
+    // A kind of unknown scope (no CRD: reported above) counts as namespaced.
+    const namespaced = kindScope(group, object.kind, crd?.scope) !== 'Cluster';
     const namespace = namespaced ? (object.namespace ?? 'default') : undefined;
     if (namespace !== undefined && !SYSTEM_NAMESPACES.has(namespace)) {
       const ns = namespaces.get(namespace);
