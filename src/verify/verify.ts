@@ -147,10 +147,8 @@ async function verifyAgainst(
   const withoutKeep = rendered
     .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
     .map((o) => o.key);
-  const renderedAsIs = [...rendered];
   const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds));
   const keepAnnotationsAdded = normalized.filter((o, i) => o !== rendered[i]).length;
-  rendered.splice(0, rendered.length, ...normalized);
 
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
     const expected = indexByKey(
@@ -158,7 +156,7 @@ async function verifyAgainst(
       `kustomize build of ${component.name}`,
     );
     const actual = indexByKey(
-      rendered.filter((o) => o.component === component.name),
+      normalized.filter((o) => o.component === component.name),
       `rendered subchart ${component.name}`,
     );
     return {
@@ -174,7 +172,7 @@ async function verifyAgainst(
   );
   const exampleComparison = compareObjectSets(
     exampleExpected,
-    indexByKey(rendered, 'all rendered charts'),
+    indexByKey(normalized, 'all rendered charts'),
   );
   const deviations = checkDeviations(
     exampleComparison,
@@ -199,7 +197,7 @@ async function verifyAgainst(
   for (const chart of charts)
     payloads.push(await measureReleasePayload(helm, chart, join(chartsDir, chart)));
   // The order check again, now on the charts as written and rendered, not on the plan.
-  const violations = checkInstallOrder(planOfRendered(renderedAsIs, rebuilt));
+  const violations = checkInstallOrder(planOfRendered(rendered, rebuilt));
 
   const failures = [
     ...chartReports.filter((c) => !c.rendersIdentical).map((c) => `${c.chart}: two renders differ`),
