@@ -14,8 +14,11 @@ import { KfchartsError } from '../errors.ts';
 import { findRemoteEntries } from '../kustomize/localize.ts';
 import { exec } from '../tools/exec.ts';
 import { archiveTopDir, extractTarGz } from './archive.ts';
+import { download, type Fetcher, type FetchLike } from './http.ts';
 import { tagArchiveUrl } from './lock.ts';
 import { parseRemoteRef, type RemoteRef } from './remote-ref.ts';
+
+export type { FetchLike };
 
 /**
  * Builds an upstream mirror from the forge, laid out like ../shared/upstream (see its
@@ -39,7 +42,6 @@ import { parseRemoteRef, type RemoteRef } from './remote-ref.ts';
  */
 
 /** The part of `fetch` used here; the global `fetch` fits. */
-export type FetchLike = (url: string, init?: { signal?: AbortSignal }) => Promise<Response>;
 
 /** Runs `git` with these arguments; rejects when it fails. */
 export type GitRunner = (args: readonly string[]) => Promise<void>;
@@ -82,8 +84,6 @@ export interface FetchUpstreamResult {
   readonly remoteCache: string;
   readonly refs: readonly FetchedRef[];
 }
-
-const DOWNLOAD_TIMEOUT_MS = 300_000;
 
 /** Every remote reference in the tree's kustomizations, by URL, with the files naming it. */
 export function scanRemoteRefs(treeDir: string): ScannedRef[] {
@@ -311,34 +311,6 @@ function cacheTarget(cacheDir: string, path: string): string {
 function httpUrl(url: string): string {
   const bare = url.replace(/^git::/, '');
   return /^https?:\/\//.test(bare) ? bare : `https://${bare}`;
-}
-
-interface Fetcher {
-  readonly fetch: FetchLike;
-  readonly attempts: number;
-  readonly retryDelayMs: number;
-}
-
-async function download(fetcher: Fetcher, url: string): Promise<Uint8Array> {
-  let last: unknown;
-  for (let attempt = 1; attempt <= fetcher.attempts; attempt++) {
-    if (attempt > 1) await sleep(fetcher.retryDelayMs * (attempt - 1));
-    let response: Response;
-    try {
-      response = await fetcher.fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-    } catch (cause) {
-      last = cause;
-      continue;
-    }
-    if (response.ok) return new Uint8Array(await response.arrayBuffer());
-    last = new Error(`HTTP ${response.status} ${response.statusText}`.trim());
-    if (response.status !== 429 && response.status < 500) break;
-  }
-  throw last;
-}
-
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((done) => setTimeout(done, ms)) : Promise.resolve();
 }
 
 /**

@@ -15,6 +15,7 @@ import { type LocalizedRef, localizeRemoteRefs, REMOTE_DIR } from '../kustomize/
 import type { Paths } from '../paths.ts';
 import { extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
+import { download } from './http.ts';
 import { defaultLockPath, readLock, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
 
@@ -194,7 +195,7 @@ async function pinnedArchive(lock: UpstreamLock, options: UpstreamOptions): Prom
   const downloaded = !existsSync(mirrored);
   if (downloaded) {
     path = join(paths.cacheDir, 'downloads', `${basename(lock.upstream.mirror)}`);
-    if (!existsSync(path)) await download(lock.upstream.url, path, mirrored, options);
+    if (!existsSync(path)) await downloadArchive(lock.upstream.url, path, mirrored, options);
   }
   const hash = sha256File(path);
   if (hash !== lock.upstream.mirrorSha256) {
@@ -243,19 +244,16 @@ async function placeRemoteCache(
   }
 }
 
-async function download(
+async function downloadArchive(
   url: string,
   dest: string,
   mirrored: string,
   options: UpstreamOptions,
 ): Promise<void> {
   options.log?.(`${mirrored} not found; downloading ${url}`);
-  const fetchFn = options.fetch ?? fetch;
   let body: Uint8Array;
   try {
-    const response = await fetchFn(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    body = new Uint8Array(await response.arrayBuffer());
+    body = await download({ fetch: options.fetch ?? fetch, attempts: 1, retryDelayMs: 0 }, url);
   } catch (cause) {
     throw new KfchartsError(
       'upstream-missing',
