@@ -20,6 +20,7 @@ import {
 } from './release/plan.ts';
 import { keepRule } from './rules/keep.ts';
 import { applyRules } from './rules/rule.ts';
+import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
@@ -70,7 +71,11 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     ),
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
-  const rules = Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect));
+  // Keep rules change text; values rules record template edits on the final text.
+  const rules = [
+    ...Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect)),
+    ...valuesRules(),
+  ];
   const { components } = applyRules(rules, built);
   const plan = planReleases(layout, components, releasesFile);
   const violations = checkInstallOrder(plan);

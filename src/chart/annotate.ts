@@ -15,6 +15,13 @@ import {
  * checked: the annotation reads as given and the rest of `metadata` is unchanged.
  */
 export function addAnnotation(object: ManifestObject, key: string, value: string): ManifestObject {
+  // Template edits are offsets into the text; changing the text under them would move them.
+  if (object.edits?.length) {
+    throw new KfchartsError(
+      'chart-invalid',
+      `${objectKey(object)}: annotate before template edits`,
+    );
+  }
   const existing = parseMetadata(object.text)?.annotations?.[key];
   if (existing === value) return object;
   if (existing !== undefined) {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import type { Component } from '../components.ts';
@@ -6,8 +6,13 @@ import { KfchartsError } from '../errors.ts';
 import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/object.ts';
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
-import { escapeTemplateText } from './escape.ts';
-import { chartValuesSchema, chartValuesYaml, subchartValuesSchema } from './values.ts';
+import { renderTemplate } from '../rules/edit.ts';
+import {
+  chartValuesSchema,
+  chartValuesYaml,
+  subchartValuesSchema,
+  subchartValuesYaml,
+} from './values.ts';
 import { chartVersion } from './version.ts';
 
 /** Chart files in memory: POSIX path below dist/charts → content. Sorted on write. */
@@ -109,11 +114,12 @@ function emitChart(
         annotations: { 'kfcharts.dev/upstream-path': component.path },
       }),
     );
-    files.set(
-      `${dir}/values.yaml`,
-      `# ${component.name} has no values of its own yet; the parent's \`${component.name}.enabled\` switches it.\n{}\n`,
-    );
+    files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
+    files.set(`${dir}/templates/_kfcharts.tpl`, handWritten('templates/_kfcharts.tpl'));
+    for (const [name, text] of extraTemplates(component.name, release.name)) {
+      files.set(`${dir}/templates/${name}`, text);
+    }
     const owners = new Map<string, string>();
     for (const object of objects) {
       const path = `${dir}/templates/${objectFileName(object)}`;
@@ -125,9 +131,27 @@ function emitChart(
         );
       }
       owners.set(path, objectKey(object));
-      files.set(path, escapeTemplateText(object.text));
+      files.set(path, renderTemplate(object));
     }
   }
+}
+
+/** Hand-written chart parts under charts/ (Helm templates, kept as they are). */
+function handWritten(path: string): string {
+  return readFileSync(resolve(projectRoot, 'charts', path), 'utf8');
+}
+
+/**
+ * New objects a component gains from values (e.g. a RequestAuthentication per extra JWT
+ * issuer): charts/templates/<component>/<release>/*.yaml, named `kfcharts-*.yaml`.
+ */
+function extraTemplates(component: string, release: string): [string, string][] {
+  const dir = resolve(projectRoot, 'charts/templates', component, release);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()
+    .map((f) => [`kfcharts-${f}`, readFileSync(resolve(dir, f), 'utf8')]);
 }
 
 /** `<kind>.<group>_<namespace|cluster>_<name>.yaml`, lowercase and file-safe. */

@@ -17,6 +17,8 @@ export interface ManifestObject {
   readonly labels: Readonly<Record<string, string>>;
   /** The document's text exactly as printed, ending in a newline, without `---`. */
   readonly text: string;
+  /** Template edits by values rules, as offsets into `text` (see src/rules/edit.ts). */
+  readonly edits?: readonly import('../rules/edit.ts').TextEdit[];
 }
 
 /**

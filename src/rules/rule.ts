@@ -11,6 +11,11 @@ export interface ObjectRule {
   readonly id: string;
   readonly description: string;
   readonly expect: number;
+  /**
+   * The component whose objects the rule changes. A build without that component (a
+   * test fixture, or a list that drops it) skips the rule; with it, the count holds.
+   */
+  readonly component?: string;
   matches(object: ManifestObject, component: string): boolean;
   /** Pure: returns the changed object. */
   apply(object: ManifestObject): ManifestObject;
@@ -28,7 +33,9 @@ export function applyRules(
 ): { components: ComponentObjects[]; findings: RuleFinding[] } {
   let components = [...built];
   const findings: RuleFinding[] = [];
+  const present = new Set(built.map((c) => c.component.name));
   for (const rule of rules) {
+    if (rule.component !== undefined && !present.has(rule.component)) continue;
     const matched: string[] = [];
     components = components.map(({ component, objects }) => ({
       component,

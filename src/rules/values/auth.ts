@@ -1,0 +1,3 @@
+import type { ObjectRule } from '../rule.ts';
+
+export const authRules: readonly ObjectRule[] = [];

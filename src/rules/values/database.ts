@@ -1,0 +1,147 @@
+import { selectObject, templateRule } from '../edit.ts';
+import type { ObjectRule } from '../rule.ts';
+import {
+  and,
+  base64,
+  container,
+  DATABASE,
+  ifElse,
+  json,
+  not,
+  port,
+  redirectSecretKeyRefs,
+  removeWhen,
+} from './template.ts';
+
+/**
+ * global.database: Pipelines (pipelines, metadata and cache databases) and Katib on an
+ * external MySQL/MariaDB. Pipelines' workloads read host and port from
+ * pipeline-install-config and credentials from mysql-secret; Katib's db-manager takes
+ * host, port and user only from code defaults, so it gains the env vars Katib reads
+ * (KATIB_MYSQL_DB_HOST, KATIB_MYSQL_DB_PORT, DB_USER).
+ */
+const EXTERNAL = `${DATABASE}.external`;
+const EXISTING = and(EXTERNAL, `${DATABASE}.existingSecret`);
+const INLINE = and(EXTERNAL, not(`${DATABASE}.existingSecret`));
+
+export const databaseRules: readonly ObjectRule[] = [
+  templateRule({
+    id: 'database-pipeline-install-config',
+    description:
+      'pipeline-install-config: dbHost, mysqlHost, dbPort, mysqlPort from global.database',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('ConfigMap', 'kubeflow', 'pipeline-install-config'),
+    edit(e) {
+      for (const key of ['dbHost', 'mysqlHost']) {
+        e.replaceScalar(['data', key], (o) => ifElse(EXTERNAL, json(`${DATABASE}.host`), o));
+      }
+      for (const key of ['dbPort', 'mysqlPort']) {
+        e.replaceScalar(['data', key], (o) => ifElse(EXTERNAL, port(`${DATABASE}.port`), o));
+      }
+    },
+  }),
+  templateRule({
+    id: 'database-mysql-secret',
+    description: 'mysql-secret: the external user and password; left out with existingSecret',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('Secret', 'kubeflow', 'mysql-secret'),
+    edit(e) {
+      e.keepObjectWhen(not(EXISTING));
+      e.replaceScalar(['stringData', 'username'], (o) =>
+        ifElse(INLINE, json(`${DATABASE}.username`), o),
+      );
+      e.replaceScalar(['stringData', 'password'], (o) =>
+        ifElse(INLINE, json(`${DATABASE}.password`), o),
+      );
+    },
+  }),
+  templateRule({
+    id: 'database-pipelines-existing-secret',
+    description: "Pipelines' workloads read global.database.existingSecret instead of mysql-secret",
+    expect: 3,
+    component: 'pipelines',
+    select: (o) =>
+      o.kind === 'Deployment' &&
+      ['ml-pipeline', 'metadata-grpc-deployment', 'cache-server'].includes(o.name),
+    edit(e) {
+      const changed = redirectSecretKeyRefs(
+        e,
+        'mysql-secret',
+        EXISTING,
+        `${DATABASE}.existingSecret`,
+        {
+          username: `${DATABASE}.existingSecretUsernameKey`,
+          password: `${DATABASE}.existingSecretPasswordKey`,
+        },
+      );
+      if (changed === 0) throw new Error('no secretKeyRef to mysql-secret');
+    },
+  }),
+  removeWhen({
+    id: 'database-pipelines-in-cluster-mysql',
+    description: "Pipelines' in-cluster MySQL, left out when global.database.external",
+    component: 'pipelines',
+    condition: EXTERNAL,
+    targets: [
+      ['Deployment', 'kubeflow', 'mysql'],
+      ['Service', 'kubeflow', 'mysql'],
+      ['PersistentVolumeClaim', 'kubeflow', 'mysql-pv-claim'],
+      ['ServiceAccount', 'kubeflow', 'mysql'],
+      ['AuthorizationPolicy', 'kubeflow', 'mysql'],
+      ['DestinationRule', 'kubeflow', 'ml-pipeline-mysql'],
+    ],
+  }),
+  templateRule({
+    id: 'database-katib-mysql-secrets',
+    description:
+      'katib-mysql-secrets: the external password and user; left out with existingSecret',
+    expect: 1,
+    component: 'katib',
+    select: selectObject('Secret', 'kubeflow', 'katib-mysql-secrets'),
+    edit(e) {
+      e.keepObjectWhen(not(EXISTING));
+      e.replaceScalar(['data', 'MYSQL_ROOT_PASSWORD'], (o) =>
+        ifElse(INLINE, base64(`${DATABASE}.password`), o),
+      );
+      e.append(['data'], INLINE, [`DB_USER: ${base64(`${DATABASE}.username`)}`]);
+    },
+  }),
+  templateRule({
+    id: 'database-katib-db-manager',
+    description:
+      'katib-db-manager: host, port and user of global.database (Katib reads them from env)',
+    expect: 1,
+    component: 'katib',
+    select: selectObject('Deployment', 'kubeflow', 'katib-db-manager'),
+    edit(e) {
+      const env = [...container('katib-db-manager'), 'env'];
+      redirectSecretKeyRefs(e, 'katib-mysql-secrets', EXISTING, `${DATABASE}.existingSecret`, {
+        MYSQL_ROOT_PASSWORD: `${DATABASE}.existingSecretPasswordKey`,
+      });
+      e.append(env, EXTERNAL, [
+        '- name: KATIB_MYSQL_DB_HOST',
+        `  value: ${json(`${DATABASE}.host`)}`,
+        '- name: KATIB_MYSQL_DB_PORT',
+        `  value: ${port(`${DATABASE}.port`)}`,
+        '- name: DB_USER',
+        '  valueFrom:',
+        '    secretKeyRef:',
+        `      name: ${ifElse(`${DATABASE}.existingSecret`, json(`${DATABASE}.existingSecret`), 'katib-mysql-secrets')}`,
+        `      key: ${ifElse(`${DATABASE}.existingSecret`, json(`${DATABASE}.existingSecretUsernameKey`), 'DB_USER')}`,
+      ]);
+    },
+  }),
+  removeWhen({
+    id: 'database-katib-in-cluster-mysql',
+    description: "Katib's in-cluster MySQL, left out when global.database.external",
+    component: 'katib',
+    condition: EXTERNAL,
+    targets: [
+      ['Deployment', 'kubeflow', 'katib-mysql'],
+      ['Service', 'kubeflow', 'katib-mysql'],
+      ['PersistentVolumeClaim', 'kubeflow', 'katib-mysql'],
+    ],
+  }),
+];

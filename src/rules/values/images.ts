@@ -1,0 +1,5 @@
+import type { ObjectRule } from '../rule.ts';
+
+export function imageRules(): ObjectRule[] {
+  return [];
+}

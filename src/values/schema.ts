@@ -1,0 +1,309 @@
+/**
+ * The values API: the one source of values.schema.json, values.yaml (defaults and
+ * comments) and the README's values reference. Each lifted key is a JSON-schema node
+ * with its `default` and `description`; `x-kfcharts-example` is shown in docs only.
+ *
+ * The rules in src/rules/values/ read these keys in templates as `$.Values.global.*` or
+ * the component's own `$.Values.*`. Defaults equal upstream's behaviour: at defaults the
+ * charts render exactly what kustomize renders.
+ */
+
+export type Schema = Record<string, unknown> & {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  properties?: Record<string, Schema>;
+};
+
+// Patterns instead of `format`: Helm 3 and Helm 4 validators differ in which formats they assert.
+const DNS_NAME = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
+const HOST =
+  '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$|^\\[[0-9a-fA-F:.]+\\]$';
+const HOST_PORT = `^(${DNS_NAME.slice(1, -1)}|\\[[0-9a-fA-F:.]+\\])(:[0-9]{1,5})?$`;
+const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
+const HTTP_URL = '^https?://[^\\s"\'{}<>\\\\]+$';
+/** registry host[:port] and an optional path, as in `mirror.example.org:5000/kubeflow`. */
+const REGISTRY = `^(${DNS_NAME.slice(1, -1)})(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`;
+
+function text(description: string, fallback = '', extra: Record<string, unknown> = {}): Schema {
+  return { type: 'string', default: fallback, description, ...extra };
+}
+function bool(description: string, fallback: boolean): Schema {
+  return { type: 'boolean', default: fallback, description };
+}
+function object(description: string, properties: Record<string, Schema>, extra = {}): Schema {
+  return { type: 'object', description, additionalProperties: false, properties, ...extra };
+}
+function secretName(description: string): Schema {
+  return text(description, '', { anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }] });
+}
+function secretKey(description: string, fallback: string): Schema {
+  return text(description, fallback, { pattern: SECRET_KEY, maxLength: 253 });
+}
+/** JSON schema's if/then: what `external: true` requires. */
+function whenExternal(required: object): Schema {
+  return {
+    if: { properties: { external: { const: true } }, required: ['external'] },
+    // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+    then: required,
+  };
+}
+const nonEmpty = (key: string) => ({ properties: { [key]: { minLength: 1 } }, required: [key] });
+
+const database = object(
+  'The MySQL/MariaDB of Pipelines (pipelines, metadata and cache databases) and Katib.',
+  {
+    external: bool(
+      "true: use the server below and leave out upstream's in-cluster MySQL and katib-mysql (Deployments, Services, PVCs, Istio policies). false: upstream's in-cluster MySQL, as today; the other keys are ignored.",
+      false,
+    ),
+    host: text('Server host name or IP (required when external).', '', {
+      anyOf: [{ const: '' }, { pattern: HOST, maxLength: 253 }],
+    }),
+    port: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 65535,
+      default: 3306,
+      description: 'Server port.',
+    },
+    username: text('User name (when existingSecret is empty).', 'root', { minLength: 1 }),
+    password: text('Password (when existingSecret is empty). Lands only in Secrets.'),
+    existingSecret: secretName(
+      'Secret in namespace kubeflow that holds the user name and password; then no credential is rendered and workloads read it by secretKeyRef.',
+    ),
+    existingSecretUsernameKey: secretKey('Key of the user name in existingSecret.', 'username'),
+    existingSecretPasswordKey: secretKey('Key of the password in existingSecret.', 'password'),
+  },
+  whenExternal({
+    allOf: [
+      nonEmpty('host'),
+      {
+        anyOf: [nonEmpty('existingSecret'), nonEmpty('password')],
+        description: 'external database: set password or existingSecret',
+      },
+    ],
+  }),
+);
+
+const objectStorage = object(
+  'The S3-compatible store of Pipelines artifacts (API server, UI, Argo, profile controller).',
+  {
+    external: bool(
+      "true: use the store below and leave out upstream's in-cluster SeaweedFS. false: upstream's SeaweedFS, as today; the other keys are ignored.",
+      false,
+    ),
+    endpoint: text(
+      'host[:port] of the S3 API, e.g. s3.eu-west-1.amazonaws.com (required when external).',
+      '',
+      {
+        anyOf: [{ const: '' }, { pattern: HOST_PORT, maxLength: 260 }],
+      },
+    ),
+    region: text('Bucket region, e.g. eu-west-1; empty for stores that ignore it.', '', {
+      pattern: '^[a-z0-9-]*$',
+      maxLength: 64,
+    }),
+    secure: bool('Use TLS (https) to the endpoint.', true),
+    bucket: text('Bucket for pipeline artifacts; it must exist.', 'mlpipeline', {
+      pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
+    }),
+    accessKey: text('Access key id (when existingSecret is empty). Lands only in Secrets.'),
+    secretKey: text('Secret access key (when existingSecret is empty). Lands only in Secrets.'),
+    existingSecret: secretName(
+      'Secret in namespace kubeflow with the access and secret key; then no credential is rendered.',
+    ),
+    existingSecretAccessKeyKey: secretKey('Key of the access key in existingSecret.', 'accesskey'),
+    existingSecretSecretKeyKey: secretKey('Key of the secret key in existingSecret.', 'secretkey'),
+  },
+  whenExternal({
+    allOf: [
+      nonEmpty('endpoint'),
+      {
+        anyOf: [
+          nonEmpty('existingSecret'),
+          { allOf: [nonEmpty('accessKey'), nonEmpty('secretKey')] },
+        ],
+        description: 'external object storage: set accessKey and secretKey, or existingSecret',
+      },
+    ],
+  }),
+);
+
+const jwtIssuer: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['issuer', 'audiences'],
+  properties: {
+    issuer: {
+      type: 'string',
+      pattern: HTTP_URL,
+      maxLength: 2048,
+      description: 'Issuer URL (the `iss` claim).',
+    },
+    jwksUri: {
+      type: 'string',
+      pattern: HTTP_URL,
+      maxLength: 2048,
+      description: "JWKS URL; default: the issuer's discovery document.",
+    },
+    audiences: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\s,="\'{}\\\\]+$' },
+      description: 'Accepted `aud` values.',
+    },
+  },
+};
+
+const auth = object('Authentication at the ingress gateway.', {
+  extraJwtIssuers: {
+    type: 'array',
+    default: [],
+    items: jwtIssuer,
+    description:
+      'More token issuers for machine-to-machine calls (e.g. GitHub Actions OIDC): each gets an Istio RequestAuthentication in istio-system and is accepted by oauth2-proxy.',
+    'x-kfcharts-example': [
+      { issuer: 'https://token.actions.githubusercontent.com', audiences: ['kubeflow'] },
+    ],
+  },
+  oidcClient: object('The OIDC client oauth2-proxy uses at Dex (Dex static client).', {
+    clientId: text("Client id; empty keeps upstream's.", '', {
+      pattern: '^[^\\s"\'{}\\\\]*$',
+      maxLength: 256,
+    }),
+    clientSecret: text(
+      "Client secret; empty keeps upstream's well-known default. Lands only in Secrets.",
+    ),
+    existingSecret: secretName(
+      'Secret with the client id and secret, present in namespaces auth and oauth2-proxy; then no credential is rendered.',
+    ),
+    existingSecretClientIdKey: secretKey('Key of the client id in existingSecret.', 'client-id'),
+    existingSecretClientSecretKey: secretKey(
+      'Key of the client secret in existingSecret.',
+      'client-secret',
+    ),
+  }),
+});
+
+export const globalSchema: Schema = object(
+  'Helm global values, shared with every subchart of every kfcharts release.',
+  {
+    domain: text(
+      "Public host name of Kubeflow, e.g. kubeflow.example.org: gateway hosts, Knative and KServe domains, oauth2-proxy's redirect URL. Empty keeps upstream's.",
+      '',
+      { anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }] },
+    ),
+    imageRegistry: text(
+      'Pull every image through this registry prefix (a mirror): `<imageRegistry>/<original registry>/<repository>`, tags and digests unchanged. `kfcharts images` lists what to mirror.',
+      '',
+      { anyOf: [{ const: '' }, { pattern: REGISTRY, maxLength: 253 }] },
+    ),
+    namespaceLabels: {
+      type: 'object',
+      default: {},
+      description:
+        'Extra labels per namespace the charts create, e.g. `{kubeflow: {istio-injection: enabled}}`.',
+      propertyNames: { pattern: DNS_LABEL },
+      additionalProperties: {
+        type: 'object',
+        propertyNames: {
+          pattern:
+            '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$',
+        },
+        additionalProperties: {
+          type: 'string',
+          pattern: '^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$',
+        },
+      },
+    },
+    database,
+    objectStorage,
+    auth,
+  },
+);
+
+/** Keys of a component's own block besides `enabled`. */
+export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> = {
+  dex: {
+    connectors: {
+      type: 'array',
+      default: [],
+      description:
+        "Dex connectors (GitHub, OIDC, LDAP, ...), passed through verbatim into Dex's config.yaml. Reference secrets as `$VAR` and provide them with envFromSecret.",
+      items: {
+        type: 'object',
+        required: ['type', 'id', 'name'],
+        properties: {
+          type: { type: 'string', pattern: '^[a-z0-9]+$' },
+          id: { type: 'string', pattern: '^[a-zA-Z0-9_-]+$' },
+          name: { type: 'string', minLength: 1 },
+          config: { type: 'object' },
+        },
+      },
+    },
+    envFromSecret: secretName(
+      'Secret in namespace auth whose keys become environment variables of Dex, for `$VAR` references in connectors.',
+    ),
+    staticPasswords: object("Dex's local password database with upstream's default user.", {
+      enabled: bool(
+        'false: turn off the password database (log in through connectors only).',
+        true,
+      ),
+      email: text('E-mail (login) of the static user.', 'user@example.com', {
+        pattern: '^[^\\s@"\'{}\\\\]+@[^\\s@"\'{}\\\\]+$',
+      }),
+      hash: text(
+        "bcrypt hash of the static user's password; empty keeps upstream's (password 12341234). Lands only in Secrets.",
+        '',
+        { pattern: '^(\\$2[aby]?\\$[0-9]{2}\\$[./A-Za-z0-9]{53})?$' },
+      ),
+      existingSecret: secretName(
+        'Secret in namespace auth with the bcrypt hash; then no hash is rendered.',
+      ),
+      existingSecretKey: secretKey('Key of the hash in existingSecret.', 'DEX_USER_PASSWORD'),
+    }),
+  },
+  'oauth2-proxy': {
+    cookieSecret: text(
+      "Cookie secret (16, 24 or 32 bytes); empty keeps upstream's well-known default. Lands only in Secrets.",
+      '',
+      {
+        anyOf: [
+          { const: '' },
+          { minLength: 16, maxLength: 16 },
+          { minLength: 24, maxLength: 24 },
+          { minLength: 32, maxLength: 32 },
+        ],
+      },
+    ),
+    existingSecret: secretName(
+      'Secret in namespace oauth2-proxy with the cookie secret; then no cookie secret is rendered.',
+    ),
+    existingSecretCookieSecretKey: secretKey(
+      'Key of the cookie secret in existingSecret.',
+      'cookie-secret',
+    ),
+  },
+  'user-namespace': {
+    profile: object("The default user's Profile (upstream's kubeflow-user-example-com).", {
+      name: text('Profile (and namespace) name.', 'kubeflow-user-example-com', {
+        pattern: DNS_LABEL,
+      }),
+      owner: text('Owner e-mail; it must match the user Dex logs in.', 'user@example.com', {
+        pattern: '^[^\\s@"\'{}\\\\]+@[^\\s@"\'{}\\\\]+$',
+      }),
+    }),
+  },
+};
+
+/** The defaults of a schema node: what values.yaml holds. */
+export function defaultsOf(schema: Schema): unknown {
+  if (schema.properties) {
+    return Object.fromEntries(
+      Object.entries(schema.properties).map(([key, child]) => [key, defaultsOf(child)]),
+    );
+  }
+  return schema.default;
+}
