@@ -100,7 +100,7 @@ export function envOf(
   name: string,
 ): Record<string, unknown> | undefined {
   const spec = (
-    workload as {
+    workload as unknown as {
       spec: { template: { spec: { containers: { name: string; env?: { name: string }[] }[] } } };
     }
   ).spec.template.spec;
