@@ -87,7 +87,7 @@ function emitChart(
   files.set(`${root}/values.yaml`, chartValuesYaml(release.name, input.tag, present));
   files.set(
     `${root}/values.schema.json`,
-    json(chartValuesSchema(release.name, input.tag, input.components)),
+    json(chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan))),
   );
   files.set(`${root}/README.md`, chartReadme(release, input));
   files.set(
@@ -134,6 +134,16 @@ function emitChart(
       files.set(path, renderTemplate(object));
     }
   }
+}
+
+/** The Namespaces the charts create: the only keys global.namespaceLabels accepts. */
+function namespacesOf(plan: ReleasePlan): string[] {
+  const names = plan.releases.flatMap((r) =>
+    r.components.flatMap((c) =>
+      c.objects.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.name),
+    ),
+  );
+  return [...new Set(names)].sort();
 }
 
 /** Hand-written chart parts under charts/ (Helm templates, kept as they are). */

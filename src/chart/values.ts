@@ -69,8 +69,9 @@ export function chartValuesSchema(
   chart: string,
   tag: string,
   components: readonly Component[],
+  namespaces: readonly string[],
 ): object {
-  const properties: Record<string, object> = { global: globalSchema };
+  const properties: Record<string, object> = { global: withNamespaces(globalSchema, namespaces) };
   for (const c of components) {
     properties[c.name] = {
       type: 'object',
@@ -89,6 +90,26 @@ export function chartValuesSchema(
     type: 'object',
     additionalProperties: false,
     properties,
+  };
+}
+
+/** global.namespaceLabels accepts exactly the namespaces the charts create (build data). */
+function withNamespaces(global: Schema, namespaces: readonly string[]): Schema {
+  const {
+    propertyNames: _names,
+    additionalProperties: labels,
+    ...rest
+  } = global.properties?.namespaceLabels ?? {};
+  if (labels === undefined) return global;
+  const byNamespace: Record<string, Schema> = Object.fromEntries(
+    namespaces.map((n) => [n, labels as Schema]),
+  );
+  return {
+    ...global,
+    properties: {
+      ...global.properties,
+      namespaceLabels: { ...rest, properties: byNamespace, additionalProperties: false },
+    },
   };
 }
 
