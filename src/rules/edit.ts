@@ -83,6 +83,19 @@ export class ObjectEditor {
     this.add(start, end, template(escapeTemplateText(this.text.slice(start, end))));
   }
 
+  /** Replaces the key `key` of the block map at `path`; its value stays. */
+  replaceKey(path: Path, key: string, template: (original: string) => string): void {
+    const map = this.node(path);
+    if (!isMap(map)) throw new EditError(`${describe(path)} is not a map`);
+    const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    if (!pair || !isScalar(pair.key)) throw new EditError(`${describe(path)} has no key ${key}`);
+    const [start, end] = range(pair.key);
+    if (this.text.slice(start, end) !== key) {
+      throw new EditError(`key ${JSON.stringify(key)} of ${describe(path)} is not a plain scalar`);
+    }
+    this.add(start, end, template(escapeTemplateText(key)));
+  }
+
   /**
    * Replaces each of exactly `count` occurrences of `find` inside the source of the
    * scalar at `path` (e.g. a line of a config file held in a block scalar).
@@ -124,6 +137,50 @@ export class ObjectEditor {
     const indent = ' '.repeat(start - lineStart(this.text, start));
     const body = lines.map((l) => `${indent}${l}\n`).join('');
     this.add(end, end, `{{ if ${condition} }}${body}{{ end }}`);
+  }
+
+  /**
+   * Replaces the block scalar at `path` (header and content) by a literal block holding
+   * `content` when `condition` holds; the original stays the else-branch. `content` is
+   * data, not template: it is escaped, indented like the original's content, and given
+   * the chomping (and, when its first line starts with a space, the indentation)
+   * indicator that makes YAML read it back exactly. For a whole file shipped in place
+   * of upstream's (e.g. a script in a ConfigMap).
+   */
+  replaceBlockScalar(path: Path, condition: string, content: string): void {
+    const node = this.node(path);
+    if (!isScalar(node) || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED')) {
+      throw new EditError(`${describe(path)} is not a block scalar`);
+    }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
+    if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(content)) {
+      throw new EditError(`content for ${describe(path)} holds control characters`);
+    }
+    const [start, end] = range(node);
+    if (this.text[end - 1] !== '\n') throw new EditError(`${describe(path)} does not end a line`);
+    const original = this.text.slice(start, end);
+    // The original content's indentation; for an empty original, its key's line + 2.
+    const firstLine = original
+      .split('\n')
+      .slice(1)
+      .find((l) => l.trim() !== '');
+    const lineIndent = /^ */.exec(this.text.slice(lineStart(this.text, start)))?.[0].length ?? 0;
+    const width = firstLine ? firstLine.length - firstLine.trimStart().length : lineIndent + 2;
+    if (width < 1 || width > 9) throw new EditError(`${describe(path)} has indentation ${width}`);
+    // Chomping keeps exactly the content's trailing newlines; an indentation indicator is
+    // needed when the first non-empty line starts with a space.
+    const trailing = /\n*$/.exec(content)?.[0].length ?? 0;
+    const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
+    const indicator = content.replace(/^\n+/, '').startsWith(' ') ? String(width) : '';
+    const lines = content.split('\n');
+    if (trailing > 0) lines.pop();
+    const indent = ' '.repeat(width);
+    const body = lines.map((l) => (l === '' ? '\n' : `${indent}${l}\n`)).join('');
+    this.add(
+      start,
+      end,
+      `{{ if ${condition} }}${escapeTemplateText(`|${indicator}${chomp}\n${body}`)}{{ else }}${escapeTemplateText(original)}{{ end }}`,
+    );
   }
 
   /** Renders the item of a block sequence (its whole lines) only when `condition` holds. */

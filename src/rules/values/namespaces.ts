@@ -1,3 +1,80 @@
+import { EditError, ObjectEditor } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
+import { ifElse, json } from './template.ts';
 
-export const namespaceRules: readonly ObjectRule[] = [];
+/**
+ * global.namespaceLabels: `{<namespace>: {<label>: <value>}}` adds labels to the
+ * Namespace objects the charts create (26.03: auth, cert-manager, istio-system,
+ * knative-serving, kubeflow, kubeflow-system, oauth2-proxy; all in kubeflow-platform).
+ * A label upstream already sets on that Namespace (e.g. istio-injection on kubeflow,
+ * pod-security.kubernetes.io/enforce everywhere) takes the user's value in place, so no
+ * key is ever printed twice; the others are appended in key order. Keys and values are
+ * printed through toJson.
+ */
+const NAMESPACES = [
+  'auth',
+  'cert-manager',
+  'istio-system',
+  'knative-serving',
+  'kubeflow',
+  'kubeflow-system',
+  'oauth2-proxy',
+] as const;
+
+const ID = 'namespace-labels';
+
+/** The user's labels of namespace `ns`: a map, empty when unset. */
+function labelsOf(ns: string): string {
+  return `(index (default dict $.Values.global.namespaceLabels) ${JSON.stringify(ns)} | default dict)`;
+}
+
+/**
+ * One rule over the Namespaces of every component (they live in several), anchored to
+ * kubeflow-namespace so builds without the Kubeflow components (test fixtures) skip it.
+ */
+export const namespaceRules: readonly ObjectRule[] = [
+  {
+    id: ID,
+    description: `global.namespaceLabels: extra labels on the Namespaces ${NAMESPACES.join(', ')}`,
+    expect: NAMESPACES.length,
+    component: 'kubeflow-namespace',
+    matches: (object) => object.kind === 'Namespace' && object.apiVersion === 'v1',
+    apply(object) {
+      if (!(NAMESPACES as readonly string[]).includes(object.name)) {
+        throw new EditError(`Namespace ${object.name} is not in the list of ${ID}`);
+      }
+      const e = new ObjectEditor(object, ID);
+      const labels = labelsOf(object.name);
+      const path = ['metadata', 'labels'];
+      // Every 26.03 Namespace has labels; one without would need `labels:` created.
+      const upstream = e.value(path);
+      if (upstream === null || typeof upstream !== 'object' || Object.keys(upstream).length === 0) {
+        throw new EditError('has no metadata.labels to extend');
+      }
+      const keys = Object.keys(upstream);
+      for (const key of keys) {
+        const k = JSON.stringify(key);
+        e.replaceScalar([...path, key], (o) =>
+          ifElse(`(hasKey ${labels} ${k})`, json(`(index ${labels} ${k})`), o),
+        );
+      }
+      // The labels map's own indentation, written inside the range (append indents only
+      // its first line): each label is `<indent>"key": "value"\n`, the line end append
+      // adds after the last one is trimmed.
+      const indent = labelIndent(object.text, keys[0] as string);
+      const upstreamKeys = `(list ${keys.map((k) => JSON.stringify(k)).join(' ')})`;
+      e.append(path, labels, [
+        `{{- range $k, $v := ${labels} }}{{ if not (has $k ${upstreamKeys}) }}${indent}{{ $k | toString | toJson }}: {{ $v | toString | toJson }}\n{{ end }}{{ end }}{{ "" -}}`,
+      ]);
+      return { ...object, edits: [...(object.edits ?? []), ...e.edits] };
+    },
+  },
+];
+
+/** The indentation of the label `key` under metadata.labels (kustomize: four spaces). */
+function labelIndent(text: string, key: string): string {
+  const escaped = key.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const match = new RegExp(`^  labels:\\n( +)${escaped}:`, 'm').exec(text);
+  if (!match) throw new EditError(`cannot find the indentation of label ${key}`);
+  return match[1] as string;
+}
