@@ -17,11 +17,11 @@
 # applications/pipeline/upstream/base/installs/multi-user/pipelines-profile-controller/sync.py).
 #
 # kfcharts mounts this file as /hooks/sync.py instead of upstream's when
-# global.objectStorage.external is true. Upstream's version only works with the
-# in-cluster SeaweedFS: it calls SeaweedFS's IAM API to mint one access key and
-# bucket policy per profile namespace, manages the bucket lifecycle through
-# botocore, and hard-codes the seaweedfs.kubeflow endpoint, the plain-HTTP
-# transport and the "mlpipeline" bucket. An external S3-compatible store (AWS
+# global.objectStorage.external is true. Upstream's version only works with
+# the object store kubeflow/manifests runs in the cluster: it calls that
+# store's IAM API to mint one access key and bucket policy per profile
+# namespace, manages the bucket lifecycle through botocore, and hard-codes the
+# in-cluster endpoint, the plain-HTTP transport and the "mlpipeline" bucket. An external S3-compatible store (AWS
 # S3, MinIO, Ceph RGW, Cloudflare R2, ...) has no such IAM endpoint, so this
 # version makes no IAM (or any other storage) call. It copies the shared
 # credentials into each profile namespace and points the per-namespace Argo
@@ -40,7 +40,7 @@
 #
 # Security note: every profile namespace receives the same credentials, so the
 # store does not isolate profiles from each other (upstream's per-namespace
-# SeaweedFS IAM policies are not reproduced). Use credentials limited to the
+# IAM policies are not reproduced). Use credentials limited to the
 # bucket.
 #
 # Only the Python 3 standard library is used.
@@ -84,9 +84,10 @@ def _parse_bool(value, default):
 
 def parse_s3_endpoint(endpoint, secure):
     """
-    Splits host[:port] into (host, port). A leading http:// or https:// and a
-    trailing slash are tolerated and dropped; the TLS setting comes from
-    `secure` only. The port defaults to 443 with TLS and 80 without.
+    Splits host[:port] into (host, port, endpoint): the host without IPv6
+    brackets, the port (443 with TLS and 80 without when none is given) and
+    host[:port] as given. A leading http:// or https:// and a trailing slash
+    are tolerated and dropped; the TLS setting comes from `secure` only.
     """
     text = (endpoint or '').strip()
     for scheme in ('https://', 'http://'):
@@ -116,9 +117,9 @@ def parse_s3_endpoint(endpoint, secure):
             raise ValueError(f"KFCHARTS_S3_ENDPOINT has an invalid port: '{endpoint}'")
     else:
         port = '443' if secure else '80'
-    if not host:
+    if not host or host == '[]':
         raise ValueError(f"KFCHARTS_S3_ENDPOINT must be host[:port], got '{endpoint}'")
-    return host, port
+    return host.lstrip('[').rstrip(']'), port, text
 
 
 def main():
@@ -246,9 +247,10 @@ def server_factory(frontend_image,
     Returns an HTTPServer populated with Handler with customized settings
     """
     s3_secure = _parse_bool(s3_secure, True)
-    s3_host, s3_port = parse_s3_endpoint(s3_endpoint, s3_secure)
-    # host:port without scheme, as Argo's S3 artifact repository expects it.
-    s3_host_port = f"{s3_host}:{s3_port}"
+    s3_host, s3_port, s3_host_port = parse_s3_endpoint(s3_endpoint, s3_secure)
+    # Argo's S3 artifact repository takes host[:port] without scheme. It is
+    # passed as given: without a port, clients use 443/80 from the TLS setting
+    # and still recognise AWS endpoints by host name.
     # Scheme-qualified form for kfp-launcher providers: the launcher accepts
     # both, and the KFP UI parses this value with `new URL(...)`.
     s3_url = f"{'https' if s3_secure else 'http'}://{s3_host_port}"
@@ -262,8 +264,8 @@ def server_factory(frontend_image,
     }
 
     # kfp-launcher provider configuration for minio:// pipeline roots. Without
-    # it the launcher falls back to the built-in seaweedfs.kubeflow:9000
-    # endpoint. JSON is valid YAML, which is what the launcher parses.
+    # it the launcher falls back to its built-in in-cluster endpoint
+    # (port 9000, plain HTTP). JSON is valid YAML, which is what the launcher parses.
     launcher_providers = json.dumps({
         "minio": {
             "default": {
@@ -448,8 +450,9 @@ def server_factory(frontend_image,
                                                 }
                                             },
                                             # The KFP frontend server defaults to
-                                            # seaweedfs.kubeflow:9000 over http;
-                                            # point it at the external store.
+                                            # the in-cluster store on port 9000
+                                            # over http; point it at the external
+                                            # store.
                                             {
                                                 "name": "MINIO_HOST",
                                                 "value": s3_host
@@ -531,10 +534,10 @@ def server_factory(frontend_image,
             # Moved after the print argument because this is sensitive data.
 
             # Upstream reuses an existing Secret or mints new per-namespace
-            # credentials through SeaweedFS's IAM API. Here every namespace
+            # credentials through the in-cluster store's IAM API. Here every namespace
             # gets the shared credentials of the external store. The
             # DecoratorController updates Secrets OnDelete, so an existing
-            # Secret with other content (e.g. keys from SeaweedFS) stays until
+            # Secret with other content (e.g. keys from the in-cluster store) stays until
             # it is deleted.
             existing_secret = attachments["Secret.v1"].get(f"{namespace}/{S3_SECRET_NAME}")
             if existing_secret:

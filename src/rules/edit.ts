@@ -166,20 +166,32 @@ export class ObjectEditor {
       .find((l) => l.trim() !== '');
     const lineIndent = /^ */.exec(this.text.slice(lineStart(this.text, start)))?.[0].length ?? 0;
     const width = firstLine ? firstLine.length - firstLine.trimStart().length : lineIndent + 2;
-    if (width < 1 || width > 9) throw new EditError(`${describe(path)} has indentation ${width}`);
-    // Chomping keeps exactly the content's trailing newlines; an indentation indicator is
-    // needed when the first non-empty line starts with a space.
+    // Chomping keeps exactly the content's trailing newlines. When the first non-empty
+    // line starts with a space, an indentation indicator (relative to the parent's
+    // indentation) says where the content begins.
     const trailing = /\n*$/.exec(content)?.[0].length ?? 0;
     const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
-    const indicator = content.replace(/^\n+/, '').startsWith(' ') ? String(width) : '';
+    const indicator = content.replace(/^\n+/, '').startsWith(' ') ? width - lineIndent : 0;
+    if (indicator < 0 || indicator > 9) {
+      throw new EditError(`${describe(path)}: no indentation indicator fits`);
+    }
     const lines = content.split('\n');
     if (trailing > 0) lines.pop();
     const indent = ' '.repeat(width);
     const body = lines.map((l) => (l === '' ? '\n' : `${indent}${l}\n`)).join('');
+    const block = `|${indicator || ''}${chomp}\n${body}`;
+    // Proof that YAML reads the block back as `content` in this very place.
+    const check = new ObjectEditor(
+      { ...this.object, text: this.text.slice(0, start) + block + this.text.slice(end) },
+      this.rule,
+    );
+    if (check.value(path) !== content) {
+      throw new EditError(`${describe(path)}: the new block scalar does not read back as given`);
+    }
     this.add(
       start,
       end,
-      `{{ if ${condition} }}${escapeTemplateText(`|${indicator}${chomp}\n${body}`)}{{ else }}${escapeTemplateText(original)}{{ end }}`,
+      `{{ if ${condition} }}${escapeTemplateText(block)}{{ else }}${escapeTemplateText(original)}{{ end }}`,
     );
   }
 
@@ -196,6 +208,27 @@ export class ObjectEditor {
       end,
       `{{ if ${condition} }}${escapeTemplateText(this.text.slice(from, end))}{{ end }}`,
     );
+  }
+
+  /**
+   * Renders the one-line entry `key` of the block map at `path` only when `condition`
+   * holds: two zero-width edits around its line, so its value can carry an edit too.
+   */
+  keepEntryWhen(path: Path, key: string, condition: string): void {
+    const map = this.node(path);
+    if (!isMap(map)) throw new EditError(`${describe(path)} is not a map`);
+    const pair = map.items.find((p) => isScalar(p.key) && p.key.value === key);
+    if (!pair || !isScalar(pair.key) || !isScalar(pair.value)) {
+      throw new EditError(`${describe(path)} has no scalar entry ${key}`);
+    }
+    const [start] = range(pair.key);
+    const [, valueEnd] = range(pair.value);
+    const from = lineStart(this.text, start);
+    if (!/^ *$/.test(this.text.slice(from, start)) || this.text[valueEnd] !== '\n') {
+      throw new EditError(`${describe(path)}.${key} is not one line of a block map`);
+    }
+    this.add(from, from, `{{ if ${condition} }}`);
+    this.add(valueEnd + 1, valueEnd + 1, '{{ end }}');
   }
 
   /** Renders the whole object only when `condition` holds (Helm skips empty output). */

@@ -20,11 +20,14 @@ const DNS_NAME = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 const HOST =
   '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$|^\\[[0-9a-fA-F:.]+\\]$';
-const HOST_PORT = `^(${DNS_NAME.slice(1, -1)}|\\[[0-9a-fA-F:.]+\\])(:[0-9]{1,5})?$`;
+/** A TCP port 1-65535 in decimal, without leading zeros. */
+const PORT =
+  '([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])';
+const HOST_PORT = `^(${DNS_NAME.slice(1, -1)}|\\[[0-9a-fA-F:.]+\\])(:${PORT})?$`;
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
 const HTTP_URL = '^https?://[^\\s"\'{}<>\\\\]+$';
 /** registry host[:port] and an optional path, as in `mirror.example.org:5000/kubeflow`. */
-const REGISTRY = `^(${DNS_NAME.slice(1, -1)})(:[0-9]{1,5})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`;
+const REGISTRY = `^(${DNS_NAME.slice(1, -1)})(:${PORT})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`;
 
 function text(description: string, fallback = '', extra: Record<string, unknown> = {}): Schema {
   return { type: 'string', default: fallback, description, ...extra };
@@ -95,16 +98,20 @@ const objectStorage = object(
       false,
     ),
     endpoint: text(
-      'host[:port] of the S3 API, e.g. s3.eu-west-1.amazonaws.com (required when external).',
+      'host[:port] of the S3 API without a scheme, e.g. s3.eu-west-1.amazonaws.com (required when external); TLS follows `secure`, the port defaults to 443 (secure) or 80.',
       '',
       {
         anyOf: [{ const: '' }, { pattern: HOST_PORT, maxLength: 260 }],
       },
     ),
-    region: text('Bucket region, e.g. eu-west-1; empty for stores that ignore it.', '', {
-      pattern: '^[a-z0-9-]*$',
-      maxLength: 64,
-    }),
+    region: text(
+      'Bucket region, e.g. eu-west-1. Empty: the KFP launcher assumes us-east-1, so set it for AWS buckets elsewhere.',
+      '',
+      {
+        pattern: '^[a-z0-9-]*$',
+        maxLength: 64,
+      },
+    ),
     secure: bool('Use TLS (https) to the endpoint.', true),
     bucket: text('Bucket for pipeline artifacts; it must exist.', 'mlpipeline', {
       pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$',
@@ -138,7 +145,8 @@ const jwtIssuer: Schema = {
   properties: {
     issuer: {
       type: 'string',
-      pattern: HTTP_URL,
+      // oauth2-proxy's EXTRA_JWT_ISSUERS is `issuer=audience,...`: no `,` or `=` in the issuer.
+      pattern: '^https?://[^\\s"\'{}<>\\\\,=]+$',
       maxLength: 2048,
       description: 'Issuer URL (the `iss` claim).',
     },
@@ -154,6 +162,14 @@ const jwtIssuer: Schema = {
       items: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\s,="\'{}\\\\]+$' },
       description: 'Accepted `aud` values.',
     },
+    userIdClaim: {
+      type: 'string',
+      default: 'email',
+      pattern: '^[A-Za-z0-9_][-A-Za-z0-9_.:]*$',
+      maxLength: 256,
+      description:
+        "Claim that becomes the `kubeflow-userid` header (Kubeflow's user name): `email` like upstream's Dex rule, or e.g. `sub` for tokens without an e-mail such as GitHub Actions' (`repo:<owner>/<repo>:...`).",
+    },
   },
 };
 
@@ -163,7 +179,7 @@ const auth = object('Authentication at the ingress gateway.', {
     default: [],
     items: jwtIssuer,
     description:
-      'More token issuers for machine-to-machine calls (e.g. GitHub Actions OIDC): each gets an Istio RequestAuthentication in istio-system and is accepted by oauth2-proxy.',
+      'More token issuers for machine-to-machine calls (e.g. GitHub Actions OIDC): each gets an Istio RequestAuthentication in istio-system (user id claim → kubeflow-userid, `groups` → kubeflow-groups) and is accepted by oauth2-proxy (EXTRA_JWT_ISSUERS). A shared issuer signs tokens for anyone who asks (any GitHub repository can request any audience): grant Kubeflow access (Profiles, RBAC) only to the user ids you expect.',
     'x-kfcharts-example': [
       { issuer: 'https://token.actions.githubusercontent.com', audiences: ['kubeflow'] },
     ],
@@ -177,7 +193,7 @@ const auth = object('Authentication at the ingress gateway.', {
       "Client secret; empty keeps upstream's well-known default. Lands only in Secrets.",
     ),
     existingSecret: secretName(
-      'Secret with the client id and secret, present in namespaces auth and oauth2-proxy; then no credential is rendered.',
+      "Secret with the client id and secret, present in namespaces auth and oauth2-proxy; then no client credential is rendered: Dex leaves out dex-oidc-client and reads both by secretKeyRef, oauth2-proxy's Secret keeps only the cookie secret (unless oauth2-proxy.existingSecret moves that too, then it is left out).",
     ),
     existingSecretClientIdKey: secretKey('Key of the client id in existingSecret.', 'client-id'),
     existingSecretClientSecretKey: secretKey(
@@ -191,7 +207,7 @@ export const globalSchema: Schema = object(
   'Helm global values, shared with every subchart of every kfcharts release.',
   {
     domain: text(
-      "Public host name of Kubeflow, e.g. kubeflow.example.org: gateway hosts, Knative and KServe domains, oauth2-proxy's redirect URL. Empty keeps upstream's.",
+      "Public host name of Kubeflow, e.g. kubeflow.example.org. Sets the hosts of the Kubeflow gateway (the domain and `*.<domain>`), Knative's domain (`<service>.<namespace>.<domain>`), KServe's ingressDomain, and oauth2-proxy's redirect URL `https://<domain>/oauth2/callback` (also accepted by Dex): serve it over HTTPS (TLS ends in front of or at the gateway). Empty keeps upstream's (any host, relative redirect, example.com).",
       '',
       { anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }] },
     ),
@@ -204,7 +220,7 @@ export const globalSchema: Schema = object(
       type: 'object',
       default: {},
       description:
-        'Extra labels per namespace the charts create, e.g. `{kubeflow: {istio-injection: enabled}}`.',
+        'Extra labels per namespace the charts create (auth, cert-manager, istio-system, knative-serving, kubeflow, kubeflow-system, oauth2-proxy), e.g. `{auth: {team: platform}}`. A label upstream already sets there takes your value, e.g. `{kubeflow: {pod-security.kubernetes.io/enforce: baseline}}`.',
       propertyNames: { pattern: DNS_LABEL },
       additionalProperties: {
         type: 'object',
@@ -251,9 +267,11 @@ export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> 
         'false: turn off the password database (log in through connectors only).',
         true,
       ),
-      email: text('E-mail (login) of the static user.', 'user@example.com', {
-        pattern: '^[^\\s@"\'{}\\\\]+@[^\\s@"\'{}\\\\]+$',
-      }),
+      email: text(
+        "E-mail (login) of the static user; give user-namespace.profile.owner the same to keep upstream's default user and Profile together.",
+        'user@example.com',
+        { pattern: '^[^\\s@"\'{}\\\\]+@[^\\s@"\'{}\\\\]+$', maxLength: 254 },
+      ),
       hash: text(
         "bcrypt hash of the static user's password; empty keeps upstream's (password 12341234). Lands only in Secrets.",
         '',
@@ -279,7 +297,7 @@ export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> 
       },
     ),
     existingSecret: secretName(
-      'Secret in namespace oauth2-proxy with the cookie secret; then no cookie secret is rendered.',
+      "Secret in namespace oauth2-proxy with the cookie secret; then no cookie secret is rendered and oauth2-proxy reads it by secretKeyRef. oauth2-proxy's own Secret keeps the client id and secret (unless global.auth.oidcClient.existingSecret moves them too, then it is left out).",
     ),
     existingSecretCookieSecretKey: secretKey(
       'Key of the cookie secret in existingSecret.',

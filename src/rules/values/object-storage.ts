@@ -1,3 +1,285 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { projectRoot } from '../../paths.ts';
+import { type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
+import {
+  and,
+  container,
+  ifElse,
+  json,
+  not,
+  OBJECT_STORAGE,
+  redirectSecretKeyRefs,
+  removeWhen,
+} from './template.ts';
 
-export const objectStorageRules: readonly ObjectRule[] = [];
+/**
+ * global.objectStorage: Pipelines' artifacts on an external S3-compatible store instead
+ * of upstream's in-cluster SeaweedFS. The API server, the UI, Argo's controller-wide
+ * artifact repository and the kubeflow namespace's kfp-launcher point at the store;
+ * the pipelines profile controller runs kfcharts' sync.py
+ * (charts/pipelines/sync-external-s3.py), which gives every profile namespace the shared
+ * credentials and kfp-launcher/Argo configuration for the store instead of minting
+ * SeaweedFS IAM users. Credentials live only in the Secret mlpipeline-minio-artifact
+ * (or existingSecret); everything else reads them by secretKeyRef.
+ */
+const OS = OBJECT_STORAGE;
+const EXTERNAL = `${OS}.external`;
+const EXISTING = and(EXTERNAL, `${OS}.existingSecret`);
+const INLINE = and(EXTERNAL, not(`${OS}.existingSecret`));
+const WITH_REGION = and(EXTERNAL, `${OS}.region`);
+
+const SECRET = 'mlpipeline-minio-artifact';
+const SECRET_KEYS = {
+  accesskey: `${OS}.existingSecretAccessKeyKey`,
+  secretkey: `${OS}.existingSecretSecretKeyKey`,
+};
+
+/** endpoint is host[:port] (schema); host without port and IPv6 brackets. */
+const HOST = `(regexReplaceAll ":[0-9]+$" (${OS}.endpoint | toString) "" | trimPrefix "[" | trimSuffix "]")`;
+/** The endpoint's port, else 443 with TLS and 80 without. */
+const PORT = `(regexFind ":[0-9]+$" (${OS}.endpoint | toString) | trimPrefix ":" | default (ternary "443" "80" ${OS}.secure))`;
+/** scheme://host[:port], the form kfp-launcher providers and the KFP UI parse. */
+const URL = `(printf "%s://%s" (ternary "https" "http" ${OS}.secure) (${OS}.endpoint | toString))`;
+const INSECURE = `{{ not ${OS}.secure | toJson }}`;
+
+/** The credential Secret's name and keys for lines added in external mode. */
+const CREDENTIALS = {
+  name: ifElse(`${OS}.existingSecret`, json(`${OS}.existingSecret`), SECRET),
+  accesskey: ifElse(`${OS}.existingSecret`, json(SECRET_KEYS.accesskey), 'accesskey'),
+  secretkey: ifElse(`${OS}.existingSecret`, json(SECRET_KEYS.secretkey), 'secretkey'),
+};
+
+/** kfcharts' sync.py for an external store, shipped instead of upstream's. */
+const SYNC_SCRIPT = 'charts/pipelines/sync-external-s3.py';
+let syncScript: string | undefined;
+function externalSyncScript(): string {
+  syncScript ??= readFileSync(resolve(projectRoot, SYNC_SCRIPT), 'utf8');
+  return syncScript;
+}
+
+/** Points the secretKeyRefs to mlpipeline-minio-artifact at existingSecret; `count` of them. */
+function redirectCredentials(e: ObjectEditor, count: number): void {
+  const changed = redirectSecretKeyRefs(e, SECRET, EXISTING, `${OS}.existingSecret`, SECRET_KEYS);
+  if (changed !== count) {
+    throw new Error(`${changed} secretKeyRef(s) to ${SECRET}, expected ${count}`);
+  }
+}
+
+function secretKeyRefLines(variable: string, key: 'accesskey' | 'secretkey'): string[] {
+  return [
+    `- name: ${variable}`,
+    '  valueFrom:',
+    '    secretKeyRef:',
+    `      name: ${CREDENTIALS.name}`,
+    `      key: ${CREDENTIALS[key]}`,
+  ];
+}
+
+export const objectStorageRules: readonly ObjectRule[] = [
+  templateRule({
+    id: 'object-storage-artifact-secret',
+    description:
+      'mlpipeline-minio-artifact: the external access and secret key; left out with existingSecret',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('Secret', 'kubeflow', SECRET),
+    edit(e) {
+      e.keepObjectWhen(not(EXISTING));
+      e.replaceScalar(['stringData', 'accesskey'], (o) =>
+        ifElse(INLINE, json(`${OS}.accessKey`), o),
+      );
+      e.replaceScalar(['stringData', 'secretkey'], (o) =>
+        ifElse(INLINE, json(`${OS}.secretKey`), o),
+      );
+    },
+  }),
+  templateRule({
+    id: 'object-storage-pipeline-install-config',
+    description:
+      'pipeline-install-config: bucketName (the API server bucket) from global.objectStorage',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('ConfigMap', 'kubeflow', 'pipeline-install-config'),
+    edit(e) {
+      e.replaceScalar(['data', 'bucketName'], (o) => ifElse(EXTERNAL, json(`${OS}.bucket`), o));
+    },
+  }),
+  templateRule({
+    id: 'object-storage-api-server',
+    description:
+      'ml-pipeline: OBJECTSTORECONFIG_HOST/PORT/SECURE/REGION of the store, credentials from existingSecret',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('Deployment', 'kubeflow', 'ml-pipeline'),
+    edit(e) {
+      const apiEnv = [...container('ml-pipeline-api-server'), 'env'];
+      const variables: [string, string][] = [
+        ['OBJECTSTORECONFIG_HOST', json(HOST)],
+        ['OBJECTSTORECONFIG_PORT', json(PORT)],
+        ['OBJECTSTORECONFIG_SECURE', json(`${OS}.secure`)],
+      ];
+      for (const [name, value] of variables) {
+        e.replaceScalar([...apiEnv, { name }, 'value'], (o) => ifElse(EXTERNAL, value, o));
+      }
+      e.append(apiEnv, WITH_REGION, [
+        '- name: OBJECTSTORECONFIG_REGION',
+        `  value: ${json(`${OS}.region`)}`,
+      ]);
+      redirectCredentials(e, 2);
+    },
+  }),
+  templateRule({
+    id: 'object-storage-ui',
+    description:
+      'ml-pipeline-ui: MINIO_HOST/PORT/SSL/NAMESPACE, ARGO_ARCHIVE_BUCKETNAME and AWS_REGION of the store, credentials from existingSecret',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('Deployment', 'kubeflow', 'ml-pipeline-ui'),
+    edit(e) {
+      const envPath = [...container('ml-pipeline-ui'), 'env'];
+      // The UI builds its endpoint as MINIO_HOST.MINIO_NAMESPACE unless the namespace is empty.
+      e.keepItemWhen([...envPath, { name: 'MINIO_NAMESPACE' }], not(EXTERNAL));
+      e.append(envPath, EXTERNAL, [
+        '- name: MINIO_NAMESPACE',
+        '  value: ""',
+        '- name: MINIO_HOST',
+        `  value: ${json(HOST)}`,
+        '- name: MINIO_PORT',
+        `  value: ${json(PORT)}`,
+        '- name: MINIO_SSL',
+        `  value: ${json(`${OS}.secure`)}`,
+        '- name: ARGO_ARCHIVE_BUCKETNAME',
+        `  value: ${json(`${OS}.bucket`)}`,
+      ]);
+      e.append(envPath, WITH_REGION, ['- name: AWS_REGION', `  value: ${json(`${OS}.region`)}`]);
+      redirectCredentials(e, 2);
+    },
+  }),
+  templateRule({
+    id: 'object-storage-workflow-controller',
+    description:
+      "workflow-controller-configmap: Argo's default artifact repository on the store (endpoint, bucket, TLS, region, credentials)",
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('ConfigMap', 'kubeflow', 'workflow-controller-configmap'),
+    edit(e) {
+      const repository = ['data', 'artifactRepository'];
+      const line = (find: string, then: string) =>
+        e.replaceInScalar(repository, find, 1, (o) => ifElse(EXTERNAL, then, o));
+      line('endpoint: "seaweedfs.kubeflow:9000"', `endpoint: ${json(`${OS}.endpoint`)}`);
+      line('bucket: "mlpipeline"', `bucket: ${json(`${OS}.bucket`)}`);
+      // region goes on its own line below insecure, at the same indentation.
+      e.replaceInScalar(repository, '\n      insecure: true', 1, (o) =>
+        ifElse(
+          EXTERNAL,
+          `\n      insecure: ${INSECURE}{{ if ${OS}.region }}\n      region: ${json(`${OS}.region`)}{{ end }}`,
+          o,
+        ),
+      );
+      e.replaceInScalar(repository, `name: ${SECRET}`, 2, (o) =>
+        ifElse(EXISTING, `name: ${json(`${OS}.existingSecret`)}`, o),
+      );
+      for (const key of ['accesskey', 'secretkey'] as const) {
+        e.replaceInScalar(repository, `key: ${key}`, 1, (o) =>
+          ifElse(EXISTING, `key: ${json(SECRET_KEYS[key])}`, o),
+        );
+      }
+    },
+  }),
+  templateRule({
+    id: 'object-storage-kfp-launcher',
+    description:
+      "kfp-launcher (kubeflow): pipeline root in the bucket and a minio provider for the store (the launcher's built-in default is seaweedfs.kubeflow:9000)",
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('ConfigMap', 'kubeflow', 'kfp-launcher'),
+    edit(e) {
+      e.replaceScalar(['data', 'defaultPipelineRoot'], (o) =>
+        ifElse(EXTERNAL, json(`(printf "minio://%s/v2/artifacts" ${OS}.bucket)`), o),
+      );
+      e.append(['data'], EXTERNAL, [
+        'providers: |',
+        '  minio:',
+        '    default:',
+        `      endpoint: ${json(URL)}`,
+        `      region: ${json(`(${OS}.region | default "us-east-1")`)}`,
+        `      disableSSL: ${INSECURE}`,
+        '      forcePathStyle: true',
+        '      credentials:',
+        '        fromEnv: false',
+        '        secretRef:',
+        `          secretName: ${CREDENTIALS.name}`,
+        `          accessKeyKey: ${CREDENTIALS.accesskey}`,
+        `          secretKeyKey: ${CREDENTIALS.secretkey}`,
+      ]);
+    },
+  }),
+  templateRule({
+    id: 'object-storage-profile-controller',
+    description:
+      'kubeflow-pipelines-profile-controller: KFCHARTS_S3_* settings for the external sync.py instead of the SeaweedFS endpoints and admin keys',
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('Deployment', 'kubeflow', 'kubeflow-pipelines-profile-controller'),
+    edit(e) {
+      const envPath = [...container('profile-controller'), 'env'];
+      for (const name of [
+        'AWS_ENDPOINT_URL',
+        'S3_ENDPOINT_URL',
+        'AWS_REGION',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'OBJECT_STORE_HOST',
+      ]) {
+        e.keepItemWhen([...envPath, { name }], not(EXTERNAL));
+      }
+      e.append(envPath, EXTERNAL, [
+        '- name: KFCHARTS_S3_ENDPOINT',
+        `  value: ${json(`${OS}.endpoint`)}`,
+        '- name: KFCHARTS_S3_REGION',
+        `  value: ${json(`${OS}.region`)}`,
+        '- name: KFCHARTS_S3_SECURE',
+        `  value: ${json(`${OS}.secure`)}`,
+        '- name: KFCHARTS_S3_BUCKET',
+        `  value: ${json(`${OS}.bucket`)}`,
+        ...secretKeyRefLines('KFCHARTS_S3_ACCESS_KEY', 'accesskey'),
+        ...secretKeyRefLines('KFCHARTS_S3_SECRET_KEY', 'secretkey'),
+      ]);
+      // The script is mounted from a ConfigMap whose name does not change with it:
+      // restart the controller when kfcharts ships another version of it.
+      const digest = createHash('sha256').update(externalSyncScript()).digest('hex');
+      e.append(['spec', 'template', 'metadata'], EXTERNAL, [
+        'annotations:',
+        `  kfcharts.dev/sync-py-sha256: "${digest}"`,
+      ]);
+    },
+  }),
+  templateRule({
+    id: 'object-storage-profile-controller-code',
+    description: `kubeflow-pipelines-profile-controller code: sync.py from ${SYNC_SCRIPT} (no SeaweedFS IAM) when external`,
+    expect: 1,
+    component: 'pipelines',
+    select: selectObject('ConfigMap', 'kubeflow', 'kubeflow-pipelines-profile-controller-code-*'),
+    edit(e) {
+      e.replaceBlockScalar(['data', 'sync.py'], EXTERNAL, externalSyncScript());
+    },
+  }),
+  removeWhen({
+    id: 'object-storage-seaweedfs',
+    description: "Pipelines' in-cluster SeaweedFS, left out when global.objectStorage.external",
+    component: 'pipelines',
+    condition: EXTERNAL,
+    targets: [
+      ['Deployment', 'kubeflow', 'seaweedfs'],
+      ['Service', 'kubeflow', 'seaweedfs'],
+      ['ServiceAccount', 'kubeflow', 'seaweedfs'],
+      ['PersistentVolumeClaim', 'kubeflow', 'seaweedfs-pvc'],
+      ['NetworkPolicy', 'kubeflow', 'seaweedfs'],
+      ['AuthorizationPolicy', 'kubeflow', 'seaweedfs-service'],
+      ['DestinationRule', 'kubeflow', 'ml-pipeline-seaweedfs'],
+    ],
+  }),
+];

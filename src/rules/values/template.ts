@@ -15,9 +15,12 @@ export function ifElse(condition: string, then: string, original: string): strin
   return `{{ if ${condition} }}${then}{{ else }}${original}{{ end }}`;
 }
 
-/** A value as a JSON (= YAML double-quoted) string. */
+/**
+ * A value as a JSON (= YAML double-quoted) string. Go's JSON leaves NEL (U+0085) raw,
+ * which YAML 1.1 (Kubernetes) reads as a line break, so it is escaped too.
+ */
 export function json(expression: string): string {
-  return `{{ ${expression} | toString | toJson }}`;
+  return `{{ ${expression} | toString | toJson | replace "\\u0085" "\\\\u0085" }}`;
 }
 
 /** A value for a Secret's `data`: base64 has no character YAML could misread. */

@@ -1,0 +1,332 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { buildCharts } from '../../src/build.ts';
+import {
+  type FoundImage,
+  findImageReferences,
+  listImages,
+  mirrorImage,
+  normalizeImage,
+} from '../../src/images.ts';
+import { isCrd, type ManifestObject, splitManifests } from '../../src/manifest/object.ts';
+import { defaultPaths } from '../../src/paths.ts';
+import { Helm } from '../../src/tools/helm.ts';
+import { resolveUpstream } from '../../src/upstream/resolve.ts';
+import { runCli, snapshot, tempDir } from './helpers.ts';
+import {
+  CHARTS,
+  envOf,
+  type K8sObject,
+  type Rendered,
+  renderWith,
+  valuesCharts,
+} from './values-charts.ts';
+
+/** global.imageRegistry: every image the five charts deploy, pulled through a mirror. */
+const R = 'mirror.example.org:5000/kf';
+const QUEUE =
+  'gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:40957d3ced3b185b7a78bbd771be69b0a13137dcbee5ff7f82ae738b56037d9c';
+
+/**
+ * 26.03 with a registry, counted by hand with grep: 83 `image` fields outside CRDs, and 47
+ * references elsewhere (Katib 15 + 4 trial templates, Jupyter 11, KServe 7, Istio's
+ * busybox, Knative's queue, cacheImage, TENSORBOARD_IMAGE, V2_DRIVER_IMAGE,
+ * V2_LAUNCHER_IMAGE, VOLUME_VIEWER_IMAGE, FRONTEND_IMAGE, --executor-image,
+ * --acme-http01-solver-image).
+ */
+const COUNT_FIELDS = 83;
+const COUNT_IMAGES = 130;
+
+interface Scanned {
+  readonly object: ManifestObject;
+  readonly found: FoundImage;
+}
+
+/** The references the scanner of src/images.ts finds in a render, per object. */
+function scan(text: string): Scanned[] {
+  return splitManifests(text, 'helm template').flatMap((object) =>
+    findImageReferences(object).map((found) => ({ object, found })),
+  );
+}
+
+function where({ object, found }: Scanned): string {
+  return `${object.kind} ${object.namespace ?? ''}/${object.name} ${found.at}: ${found.image}`;
+}
+
+/** Every string value of an `image` key in parsed objects (an independent, plain walk). */
+function imageFields(value: unknown, into: string[] = []): string[] {
+  if (Array.isArray(value)) for (const item of value) imageFields(item, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, child] of Object.entries(value)) {
+      if (key === 'image' && typeof child === 'string') into.push(child);
+      else imageFields(child, into);
+    }
+  }
+  return into;
+}
+
+function data(r: Rendered, namespace: string, name: string): Record<string, string> {
+  const found = r.objects.find(
+    (o) =>
+      o.kind === 'ConfigMap' &&
+      o.metadata.namespace === namespace &&
+      (o.metadata.name === name || o.metadata.name.startsWith(`${name}-`)),
+  );
+  if (!found) throw new Error(`no ConfigMap ${namespace}/${name}`);
+  return found.data as Record<string, string>;
+}
+
+function args(workload: K8sObject, container: string): string[] {
+  const spec = (
+    workload as unknown as {
+      spec: { template: { spec: { containers: { name: string; args: string[] }[] } } };
+    }
+  ).spec.template.spec;
+  return spec.containers.find((c) => c.name === container)?.args ?? [];
+}
+
+describe('values: global.imageRegistry', () => {
+  let mirrored: Rendered;
+  let defaults: Rendered;
+  let listed: string[];
+
+  beforeAll(async () => {
+    const result = await buildCharts({
+      paths: { ...defaultPaths(), distDir: tempDir('images-dist') },
+      log: () => {},
+    });
+    listed = listImages(result.components);
+    [mirrored, defaults] = await Promise.all([
+      renderWith({ global: { imageRegistry: R } }),
+      renderWith({}),
+    ]);
+  });
+
+  it('every image reference of the five charts starts with the registry', () => {
+    const found = scan(mirrored.text);
+    const images = found.filter((s) => s.found.kind === 'image');
+    expect(images.length).toBe(COUNT_IMAGES);
+    expect(images.filter((s) => !s.found.image.startsWith(`${R}/`)).map(where)).toEqual([]);
+    // Istio's hub: the injected sidecars are <hub>/proxyv2:<tag>
+    const hubs = found.filter((s) => s.found.kind === 'prefix');
+    expect(hubs.map((s) => s.found.image)).toEqual(Array(3).fill(`${R}/gcr.io/istio-release`));
+    // every `image` field, found by a plain walk of the parsed objects
+    const fields = mirrored.objects
+      .filter((o) => !isCrd({ apiVersion: o.apiVersion, kind: o.kind }))
+      .flatMap((o) => imageFields(o));
+    expect(fields.length).toBe(COUNT_FIELDS);
+    expect(fields.filter((image) => !image.startsWith(`${R}/`))).toEqual([]);
+  });
+
+  it('renders exactly the images `kfcharts images` lists, through the registry', () => {
+    expect(listed.length).toBe(104);
+    expect(listed).toEqual([...new Set(listed)].sort());
+    const rendered = new Set(
+      scan(mirrored.text)
+        .filter((s) => s.found.kind === 'image')
+        .map((s) => s.found.image),
+    );
+    // sync.py completes FRONTEND_IMAGE with KFP_VERSION: kfp-frontend:2.16.0, listed
+    const frontend = `${R}/ghcr.io/kubeflow/kfp-frontend`;
+    expect(rendered.has(frontend)).toBe(true);
+    expect(listed).toContain('ghcr.io/kubeflow/kfp-frontend:2.16.0');
+    rendered.delete(frontend);
+    expect([...rendered].sort()).toEqual(listed.map((image) => mirrorImage(image, R)).sort());
+    // and at defaults the render names the same images, as upstream writes them
+    const upstream = scan(defaults.text).filter((s) => s.found.kind === 'image');
+    expect([...new Set(upstream.map((s) => normalizeImage(s.found.image)))].sort()).toEqual(listed);
+  });
+
+  it('leaves no image as upstream wrote it, except in documentation', () => {
+    const written = new Set(
+      scan(defaults.text)
+        .filter((s) => s.found.kind === 'image')
+        .map((s) => s.found.image),
+    );
+    const left: string[] = [];
+    for (const o of mirrored.objects) {
+      if (isCrd({ apiVersion: o.apiVersion, kind: o.kind })) continue;
+      const { _example: _, ...rest } = (o.data ?? {}) as Record<string, string>;
+      const text = JSON.stringify({ ...o, data: rest });
+      for (const image of written) {
+        for (let i = text.indexOf(image); i >= 0; i = text.indexOf(image, i + 1)) {
+          const before = text.slice(Math.max(0, i - 2), i);
+          const after = text[i + image.length] ?? '';
+          const bounded =
+            (before === '\\n' || !/[\w.\-/:@]$/.test(before)) && !/[\w.\-/:@]/.test(after);
+          if (bounded) left.push(`${o.kind} ${o.metadata.name}: ${image}`);
+        }
+      }
+    }
+    expect(left).toEqual([]);
+  });
+
+  it('rewrites images named in ConfigMaps, env and args; tags and digests unchanged', () => {
+    const katib = parse(data(mirrored, 'kubeflow', 'katib-config')['katib-config.yaml'] as string);
+    const runtime = katib.runtime as Record<string, { image: string }[]>;
+    expect(runtime.suggestions?.map((s) => s.image)).toContain(
+      `${R}/ghcr.io/kubeflow/katib/suggestion-hyperopt:v0.19.0`,
+    );
+    expect(runtime.metricsCollectors?.[0]?.image).toBe(
+      `${R}/ghcr.io/kubeflow/katib/file-metrics-collector:v0.19.0`,
+    );
+    expect(runtime.earlyStoppings?.[0]?.image).toBe(
+      `${R}/ghcr.io/kubeflow/katib/earlystopping-medianstop:v0.19.0`,
+    );
+    const trial = parse(data(mirrored, 'kubeflow', 'trial-templates').pytorchJobTemplate as string);
+    expect(imageFields(trial)).toEqual(
+      Array(2).fill(`${R}/ghcr.io/kubeflow/katib/pytorch-mnist-cpu:v0.19.0`),
+    );
+
+    const spawner = parse(
+      data(mirrored, 'kubeflow', 'jupyter-web-app-config')['spawner_ui_config.yaml'] as string,
+    ).spawnerFormDefaults;
+    expect(spawner.image.value).toBe(
+      `${R}/ghcr.io/kubeflow/kubeflow/notebook-servers/jupyter-scipy:v1.10.0`,
+    );
+    expect(spawner.image.options).toHaveLength(6);
+    expect(spawner.imageGroupTwo.options).toEqual([
+      `${R}/ghcr.io/kubeflow/kubeflow/notebook-servers/rstudio-tidyverse:v1.10.0`,
+    ]);
+
+    const kserve = data(mirrored, 'kubeflow', 'inferenceservice-config');
+    expect(parse(kserve.agent as string).image).toBe(`${R}/docker.io/kserve/agent:v0.16.0`);
+    expect(parse(kserve.storageInitializer as string).image).toBe(
+      `${R}/docker.io/kserve/storage-initializer:v0.16.0`,
+    );
+    expect(parse(kserve.localModel as string).defaultJobImage).toBe(
+      `${R}/docker.io/kserve/storage-initializer:v0.16.0`,
+    );
+    expect(parse(kserve.explainers as string).art).toEqual({
+      image: `${R}/docker.io/kserve/art-explainer`,
+      defaultImageVersion: 'latest',
+    });
+
+    // Knative pins by digest: the digest stays
+    expect(data(mirrored, 'knative-serving', 'config-deployment')['queue-sidecar-image']).toBe(
+      `${R}/${QUEUE}`,
+    );
+    expect(mirrored.get('Image', 'knative-serving', 'queue-proxy').spec).toEqual({
+      image: `${R}/${QUEUE}`,
+    });
+
+    expect(data(mirrored, 'kubeflow', 'pipeline-install-config').cacheImage).toBe(
+      `${R}/ghcr.io/containerd/busybox`,
+    );
+    expect(data(mirrored, 'kubeflow', 'tensorboard-controller-config').TENSORBOARD_IMAGE).toBe(
+      `${R}/docker.io/tensorflow/tensorflow:2.5.1`,
+    );
+    const api = mirrored.get('Deployment', 'kubeflow', 'ml-pipeline');
+    expect(envOf(api, 'ml-pipeline-api-server', 'V2_DRIVER_IMAGE')?.value).toBe(
+      `${R}/ghcr.io/kubeflow/kfp-driver:2.16.0`,
+    );
+    expect(envOf(api, 'ml-pipeline-api-server', 'V2_LAUNCHER_IMAGE')?.value).toBe(
+      `${R}/ghcr.io/kubeflow/kfp-launcher:2.16.0`,
+    );
+    const profileController = mirrored.get(
+      'Deployment',
+      'kubeflow',
+      'kubeflow-pipelines-profile-controller',
+    );
+    expect(envOf(profileController, 'profile-controller', 'FRONTEND_IMAGE')?.value).toBe(
+      `${R}/ghcr.io/kubeflow/kfp-frontend`,
+    );
+    const argo = mirrored.get('Deployment', 'kubeflow', 'workflow-controller');
+    const executor = args(argo, 'workflow-controller');
+    expect(executor[executor.indexOf('--executor-image') + 1]).toBe(
+      `${R}/quay.io/argoproj/argoexec:v3.7.3`,
+    );
+    expect(
+      args(mirrored.get('Deployment', 'cert-manager', 'cert-manager'), 'cert-manager-controller'),
+    ).toContain(`--acme-http01-solver-image=${R}/quay.io/jetstack/cert-manager-acmesolver:v1.19.4`);
+    const volumes = mirrored.get('Deployment', 'kubeflow', 'volumes-web-app-deployment');
+    expect(envOf(volumes, 'volumes-web-app', 'VOLUME_VIEWER_IMAGE')?.value).toBe(
+      `${R}/docker.io/filebrowser/filebrowser:v2.25.0`,
+    );
+
+    const injector = data(mirrored, 'istio-system', 'istio-sidecar-injector');
+    expect(JSON.parse(injector.values as string).global.hub).toBe(`${R}/gcr.io/istio-release`);
+    expect(injector.config).toContain(`image: ${R}/docker.io/library/busybox:1.28\n`);
+    expect(injector.config).toContain('image: "{{ .ProxyImage }}"');
+
+    // Docker Hub short names and organizations, made explicit
+    expect(imageFields(mirrored.get('Deployment', 'kubeflow', 'mysql'))).toEqual([
+      `${R}/docker.io/library/mysql:8.4`,
+    ]);
+    expect(
+      imageFields(mirrored.get('ClusterServingRuntime', undefined, 'kserve-sklearnserver')),
+    ).toEqual([`${R}/docker.io/kserve/sklearnserver:v0.16.0`]);
+  });
+
+  it('at defaults and with imageRegistry "" every image is as upstream wrote it', async () => {
+    const empty = await renderWith({ global: { imageRegistry: '' } });
+    expect(empty.text).toBe(defaults.text);
+    expect(defaults.text).not.toContain('mirror.example.org');
+    expect(imageFields(defaults.get('Deployment', 'kubeflow', 'mysql'))).toEqual(['mysql:8.4']);
+    const profileController = defaults.get(
+      'Deployment',
+      'kubeflow',
+      'kubeflow-pipelines-profile-controller',
+    );
+    expect(envOf(profileController, 'profile-controller', 'FRONTEND_IMAGE')).toBeUndefined();
+    expect(data(defaults, 'knative-serving', 'config-deployment')['queue-sidecar-image']).toBe(
+      QUEUE,
+    );
+  });
+
+  it('Helm 3 renders the same', async () => {
+    const dir = await valuesCharts();
+    const file = join(tempDir('values'), 'values.yaml');
+    writeFileSync(file, `global:\n  imageRegistry: ${R}\n`);
+    const helm3 = Helm.v3();
+    const texts = await Promise.all(
+      CHARTS.map((chart) =>
+        helm3.template(join(dir, chart), {
+          releaseName: 'r',
+          namespace: 'ns',
+          valuesFiles: [file],
+        }),
+      ),
+    );
+    // Helm 3 orders some kinds differently: compare the documents as a set
+    const documents = (text: string) =>
+      text
+        .split(/^---\n/m)
+        .filter((d) => d.trim() !== '')
+        .sort();
+    expect(documents(texts.join('---\n'))).toEqual(documents(mirrored.text));
+  });
+
+  it('rejects a registry that is not host[:port][/path]', async () => {
+    const { schemaError } = await import('./values-charts.ts');
+    expect(await schemaError({ global: { imageRegistry: 'https://mirror.example.org' } })).toMatch(
+      /imageRegistry/,
+    );
+  });
+});
+
+describe('global.imageRegistry and the next upstream release', () => {
+  it('an image in a place no images rule covers fails the build, naming object and reference', async () => {
+    const tree = await resolveUpstream({ paths: defaultPaths() });
+    const root = tempDir('images-drift');
+    const manifests = join(root, 'manifests-26.03');
+    cpSync(tree.dir, manifests, { recursive: true });
+    const file = join(manifests, 'applications/volumes-web-app/upstream/base/deployment.yaml');
+    const before = readFileSync(file, 'utf8');
+    const after = before.replace(
+      /^( +)- name: VOLUME_VIEWER_IMAGE\n/m,
+      '$1- name: ARCHIVER_IMAGE\n$1  value: ghcr.io/example/archiver:v1\n$&',
+    );
+    expect(after).not.toBe(before);
+    writeFileSync(file, after);
+    const dist = join(root, 'dist');
+    const r = await runCli(['build', '--manifests', manifests], { KFCHARTS_DIST_DIR: dist });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "rule 'images-volumes-web-app' cannot change apps/v1 Deployment kubeflow/volumes-web-app-deployment of component 'volumes-web-app': names the image 'ghcr.io/example/archiver:v1' at spec.template.spec.containers[volumes-web-app].env[ARCHIVER_IMAGE].value",
+    );
+    expect(snapshot(dist).size).toBe(0);
+  });
+});
