@@ -44,10 +44,14 @@ export interface Rendered {
   has(kind: string, namespace: string | undefined, name: string): boolean;
 }
 
-/** `helm template` (Helm 4) of every chart with one values file made from `values`. */
+/**
+ * `helm template` (Helm 4) of every chart with one values file made from `values` (or
+ * that file), after the values files in `under`.
+ */
 export async function renderWith(
   values: object | string,
   charts: readonly string[] = CHARTS,
+  under: readonly string[] = [],
 ): Promise<Rendered> {
   const dir = await valuesCharts();
   const file = typeof values === 'string' ? values : join(tempDir('values'), 'values.yaml');
@@ -55,7 +59,11 @@ export async function renderWith(
   const helm = new Helm();
   const texts = await Promise.all(
     charts.map((chart) =>
-      helm.template(join(dir, chart), { releaseName: 'r', namespace: 'ns', valuesFiles: [file] }),
+      helm.template(join(dir, chart), {
+        releaseName: 'r',
+        namespace: 'ns',
+        valuesFiles: [...under, file],
+      }),
     ),
   );
   const text = texts.join('---\n');
