@@ -21,7 +21,8 @@ commands:
            byte for byte reproducible
   push     push every package in dist/packages to an OCI registry:
            kfcharts push oci://<host>[/path] [--plain-http]
-  images   print every container image of the charts, one per line (for mirroring)
+  images   print every container image of the charts, one per line (for mirroring);
+           --registry R prints 'source mirror' pairs for global.imageRegistry R
 
 source options (build, verify):
   --manifests <dir|tar.gz>     build another upstream tree instead of the pinned one

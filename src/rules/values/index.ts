@@ -5,6 +5,7 @@ import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
+import { restartRules } from './restart.ts';
 
 /**
  * Every rule that lifts a setting of the pinned upstream into values, one module per
@@ -18,5 +19,6 @@ export function valuesRules(): ObjectRule[] {
     ...domainRules,
     ...namespaceRules,
     ...imageRules(),
+    ...restartRules,
   ];
 }

@@ -1,0 +1,107 @@
+import { componentSchemas, defaultsOf, globalSchema, type Schema } from '../../values/schema.ts';
+import { selectObject, templateRule } from '../edit.ts';
+import type { ObjectRule } from '../rule.ts';
+
+/**
+ * Dex reads its config.yaml and oauth2-proxy its cfg and Secrets only at start, and their
+ * ConfigMap and Secret names don't change with values. So when the values behind them
+ * differ from the defaults, the pod template gets a checksum of those values: `helm
+ * upgrade` with new connectors, issuers, secrets or domain then rolls the pods. At
+ * defaults nothing is added, so the charts still equal upstream.
+ */
+const ANNOTATION = 'kfcharts.dev/values-sha256';
+
+/** A values key read in the template, and its default from the schema. */
+interface Watched {
+  readonly expression: string;
+  readonly fallback: unknown;
+}
+
+function global(...path: string[]): Watched {
+  return { expression: `$.Values.global.${path.join('.')}`, fallback: at(globalSchema, path) };
+}
+
+function own(component: string, key: string): Watched {
+  const schema = componentSchemas[component]?.[key];
+  if (!schema) throw new Error(`${component}.${key} is not in the values schema`);
+  return { expression: `$.Values.${key}`, fallback: defaultsOf(schema) };
+}
+
+function at(schema: Schema, path: readonly string[]): unknown {
+  const node = path.reduce<Schema | undefined>((s, key) => s?.properties?.[key], schema);
+  if (!node) throw new Error(`global.${path.join('.')} is not in the values schema`);
+  return defaultsOf(node);
+}
+
+/** JSON as Sprig's toJson prints it: compact, map keys sorted. */
+function goJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${goJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function restartRule(rule: {
+  id: string;
+  component: string;
+  namespace: string;
+  name: string;
+  watched: Readonly<Record<string, Watched>>;
+}): ObjectRule {
+  const keys = Object.keys(rule.watched).sort();
+  const dict = `(dict ${keys.map((k) => `"${k}" ${rule.watched[k]?.expression}`).join(' ')})`;
+  const defaults = goJson(Object.fromEntries(keys.map((k) => [k, rule.watched[k]?.fallback])));
+  // A Go string literal: JSON's string syntax is a subset of Go's.
+  const changed = `(ne (toJson ${dict}) ${JSON.stringify(defaults)})`;
+  return templateRule({
+    id: rule.id,
+    description: `Deployment ${rule.namespace}/${rule.name}: ${ANNOTATION} of its values when they differ from the defaults`,
+    component: rule.component,
+    expect: 1,
+    select: selectObject('Deployment', rule.namespace, rule.name),
+    edit(e) {
+      const metadata = ['spec', 'template', 'metadata'];
+      if (e.has([...metadata, 'annotations'])) {
+        e.append([...metadata, 'annotations'], changed, [
+          `${ANNOTATION}: {{ toJson ${dict} | sha256sum | toJson }}`,
+        ]);
+      } else {
+        e.append(metadata, changed, [
+          'annotations:',
+          `  ${ANNOTATION}: {{ toJson ${dict} | sha256sum | toJson }}`,
+        ]);
+      }
+    },
+  });
+}
+
+export const restartRules: readonly ObjectRule[] = [
+  restartRule({
+    id: 'restart-dex-on-values',
+    component: 'dex',
+    namespace: 'auth',
+    name: 'dex',
+    watched: {
+      connectors: own('dex', 'connectors'),
+      envFromSecret: own('dex', 'envFromSecret'),
+      staticPasswords: own('dex', 'staticPasswords'),
+      oidcClient: global('auth', 'oidcClient'),
+      domain: global('domain'),
+    },
+  }),
+  restartRule({
+    id: 'restart-oauth2-proxy-on-values',
+    component: 'oauth2-proxy',
+    namespace: 'oauth2-proxy',
+    name: 'oauth2-proxy',
+    watched: {
+      auth: global('auth'),
+      cookieSecret: own('oauth2-proxy', 'cookieSecret'),
+      existingSecret: own('oauth2-proxy', 'existingSecret'),
+      existingSecretCookieSecretKey: own('oauth2-proxy', 'existingSecretCookieSecretKey'),
+      domain: global('domain'),
+    },
+  }),
+];
