@@ -30,9 +30,9 @@ export function chartValuesYaml(chart: string, tag: string, present: readonly Co
 
 /** One key of values.yaml with its description as a comment; objects recurse. */
 function valuesLines(key: string, schema: Schema, indent: string): string[] {
-  const comment = (schema.description ?? '')
-    .split('\n')
-    .map((line) => `${indent}# ${line}`.trimEnd());
+  const comment = wrap(schema.description ?? '', 96 - indent.length).map((line) =>
+    `${indent}# ${line}`.trimEnd(),
+  );
   if (schema.properties) {
     return [
       ...comment,
@@ -42,6 +42,21 @@ function valuesLines(key: string, schema: Schema, indent: string): string[] {
   }
   const value = stringify(schema.default, { lineWidth: 0, collectionStyle: 'flow' }).trimEnd();
   return [...comment, `${indent}${key}: ${value}`];
+}
+
+/** Words of `text` in lines of at most `width` characters (longer words stay whole). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  return line ? [...lines, line] : lines;
 }
 
 /** The chart's `global` defaults plus each present component's own defaults, as data. */
