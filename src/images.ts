@@ -3,6 +3,7 @@ import type { ComponentObjects } from './components.ts';
 import { KfchartsError } from './errors.ts';
 import { isCrd, KUBERNETES_YAML, type ManifestObject, objectKey } from './manifest/object.ts';
 import type { Path } from './rules/edit.ts';
+import { REGISTRY } from './values/schema.ts';
 
 /**
  * Container image references: parsing and Docker Hub normalization (as containerd and
@@ -102,9 +103,8 @@ export function normalizeImagePrefix(text: string): string | undefined {
   return first === 'index.docker.io' ? DOCKER_HUB + text.slice(first.length) : text;
 }
 
-/** What global.imageRegistry accepts (the pattern of charts/templates/_kfcharts.tpl). */
-export const IMAGE_REGISTRY =
-  /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]{1,5})?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+/** What global.imageRegistry accepts (the schema's pattern, also checked in _kfcharts.tpl). */
+export const IMAGE_REGISTRY = new RegExp(REGISTRY);
 
 /** One image reference an object names. */
 export interface FoundImage {

@@ -7,6 +7,7 @@ import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/obj
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
+import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY } from '../values/schema.ts';
 import {
   chartValuesSchema,
   chartValuesYaml,
@@ -90,6 +91,12 @@ function emitChart(
     json(chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan))),
   );
   files.set(`${root}/README.md`, chartReadme(release, input));
+  // The values checks run once per release, in the parent chart (renders nothing).
+  files.set(`${root}/templates/_kfcharts.tpl`, helpersTemplate());
+  files.set(
+    `${root}/templates/kfcharts-validate.yaml`,
+    '{{- /* Checks values the templates rely on; see _kfcharts.tpl. */ -}}\n{{- include "kfcharts.validate" . -}}\n',
+  );
   files.set(
     `${root}/templates/NOTES.txt`,
     `${release.name} (kubeflow/manifests ${input.tag}) is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
@@ -116,7 +123,7 @@ function emitChart(
     );
     files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
-    files.set(`${dir}/templates/_kfcharts.tpl`, handWritten('templates/_kfcharts.tpl'));
+    files.set(`${dir}/templates/_kfcharts.tpl`, helpersTemplate());
     for (const [name, text] of extraTemplates(component.name, release.name)) {
       files.set(`${dir}/templates/${name}`, text);
     }
@@ -144,6 +151,26 @@ function namespacesOf(plan: ReleasePlan): string[] {
     ),
   );
   return [...new Set(names)].sort();
+}
+
+/**
+ * charts/templates/_kfcharts.tpl with the schema's patterns filled in, so the template's
+ * own checks and values.schema.json can't disagree. A JSON string is a Go string literal.
+ */
+function helpersTemplate(): string {
+  const patterns: Record<string, string> = {
+    '@REGISTRY_PATTERN@': REGISTRY,
+    '@DOMAIN_PATTERN@': DNS_NAME,
+    '@JWT_ISSUER_PATTERN@': JWT_ISSUER,
+    '@JWT_AUDIENCE_PATTERN@': JWT_AUDIENCE,
+  };
+  const text = handWritten('templates/_kfcharts.tpl').replace(/@[A-Z_]+_PATTERN@/g, (name) => {
+    const pattern = patterns[name];
+    if (pattern === undefined)
+      throw new KfchartsError('chart-invalid', `_kfcharts.tpl: unknown ${name}`);
+    return JSON.stringify(pattern);
+  });
+  return text;
 }
 
 /** Hand-written chart parts under charts/ (Helm templates, kept as they are). */

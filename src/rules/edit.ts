@@ -132,6 +132,25 @@ export class ObjectEditor {
     const node = this.node(path);
     if (!isSeq(node) && !isMap(node)) throw new EditError(`${describe(path)} is not a collection`);
     if ((node as { flow?: boolean }).flow) throw new EditError(`${describe(path)} is flow style`);
+    // An entry upstream already has would become a duplicate key or env var: last one
+    // wins, or server-side apply refuses it. Fail the build by the rule instead.
+    for (const line of lines) {
+      const key = isSeq(node)
+        ? /^- name: ([^\s{]+)$/.exec(line)?.[1]
+        : /^([\w./-]+):/.exec(line)?.[1];
+      // An item this rule already renders only under a condition (keepItemWhen) may be
+      // replaced by the appended one.
+      const guarded = (item: unknown) =>
+        this.edits.some(
+          (e) => e.end > e.start && e.start === lineStart(this.text, range(item as Node)[0]),
+        );
+      const exists = isSeq(node)
+        ? node.items.some((item) => isMap(item) && item.get('name') === key && !guarded(item))
+        : node.has(key);
+      if (key !== undefined && exists) {
+        throw new EditError(`${describe(path)} already has ${key}`);
+      }
+    }
     const [start, end] = range(node);
     if (this.text[end - 1] !== '\n') throw new EditError(`${describe(path)} does not end a line`);
     const indent = ' '.repeat(start - lineStart(this.text, start));

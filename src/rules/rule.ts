@@ -12,8 +12,9 @@ export interface ObjectRule {
   readonly description: string;
   readonly expect: number;
   /**
-   * The component whose objects the rule changes. A build without that component (a
-   * test fixture, or a list that drops it) skips the rule; with it, the count holds.
+   * The upstream component the rule is written for (usually the one whose objects it
+   * changes). A build without it (a test fixture, or a list that drops it) skips the
+   * rule; with it, the count holds.
    */
   readonly component?: string;
   matches(object: ManifestObject, component: string): boolean;

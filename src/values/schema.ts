@@ -16,7 +16,8 @@ export type Schema = Record<string, unknown> & {
 };
 
 // Patterns instead of `format`: Helm 3 and Helm 4 validators differ in which formats they assert.
-const DNS_NAME = '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
+export const DNS_NAME =
+  '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$';
 const HOST =
   '^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$|^\\[[0-9a-fA-F:.]+\\]$';
@@ -26,8 +27,11 @@ const PORT =
 const HOST_PORT = `^(${DNS_NAME.slice(1, -1)}|\\[[0-9a-fA-F:.]+\\])(:${PORT})?$`;
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
 const HTTP_URL = '^https?://[^\\s"\'{}<>\\\\]+$';
+/** oauth2-proxy's EXTRA_JWT_ISSUERS is `issuer=audience,...`: no `,` or `=` in either. */
+export const JWT_ISSUER = '^https?://[^\\s"\'{}<>\\\\,=]+$';
+export const JWT_AUDIENCE = '^[^\\s,="\'{}\\\\]+$';
 /** registry host[:port] and an optional path, as in `mirror.example.org:5000/kubeflow`. */
-const REGISTRY = `^(${DNS_NAME.slice(1, -1)})(:${PORT})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`;
+export const REGISTRY = `^(${DNS_NAME.slice(1, -1)})(:${PORT})?(/[a-z0-9]+([._-][a-z0-9]+)*)*$`;
 
 function text(description: string, fallback = '', extra: Record<string, unknown> = {}): Schema {
   return { type: 'string', default: fallback, description, ...extra };
@@ -145,8 +149,7 @@ const jwtIssuer: Schema = {
   properties: {
     issuer: {
       type: 'string',
-      // oauth2-proxy's EXTRA_JWT_ISSUERS is `issuer=audience,...`: no `,` or `=` in the issuer.
-      pattern: '^https?://[^\\s"\'{}<>\\\\,=]+$',
+      pattern: JWT_ISSUER,
       maxLength: 2048,
       description: 'Issuer URL (the `iss` claim).',
     },
@@ -159,7 +162,7 @@ const jwtIssuer: Schema = {
     audiences: {
       type: 'array',
       minItems: 1,
-      items: { type: 'string', minLength: 1, maxLength: 256, pattern: '^[^\\s,="\'{}\\\\]+$' },
+      items: { type: 'string', minLength: 1, maxLength: 256, pattern: JWT_AUDIENCE },
       description: 'Accepted `aud` values.',
     },
     userIdClaim: {
@@ -255,7 +258,20 @@ export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> 
           type: { type: 'string', pattern: '^[a-z0-9]+$' },
           id: { type: 'string', pattern: '^[a-zA-Z0-9_-]+$' },
           name: { type: 'string', minLength: 1 },
-          config: { type: 'object' },
+          config: {
+            type: 'object',
+            // Dex's config.yaml is a ConfigMap: a connector's secrets must come from env vars.
+            properties: Object.fromEntries(
+              ['clientSecret', 'bindPW', 'password', 'privateKey'].map((key) => [
+                key,
+                {
+                  type: 'string',
+                  pattern: '^\\$[A-Za-z_][A-Za-z0-9_]*$',
+                  description: `A $VAR from dex.envFromSecret; a literal ${key} would land in a ConfigMap.`,
+                },
+              ]),
+            ),
+          },
         },
       },
     },

@@ -62,7 +62,7 @@ describe('mini upstream: build and verify', () => {
   it('writes one chart per release, one subchart per component, with conditions', () => {
     const files = snapshot(join(goodDist, 'charts'));
     const templates = [...files.keys()].filter(
-      (f) => f.includes('/templates/') && f.endsWith('.yaml'),
+      (f) => f.includes('/charts/') && f.includes('/templates/') && f.endsWith('.yaml'),
     );
     expect(templates.sort()).toEqual([
       'mini-apps/charts/beta/templates/deployment.apps_beta_app.yaml',

@@ -19,7 +19,7 @@ import {
  * template: charts/templates/oauth2-proxy/kubeflow-platform/jwt-issuers.yaml.
  *
  * Lines of Dex's config.yaml (a block scalar) are edited with replaceInScalar; user values
- * land there only as one-line JSON (see blockJson).
+ * land there only as one-line JSON (see json() in template.ts).
  */
 const OIDC = `${AUTH}.oidcClient`;
 const OIDC_EXISTING = `${OIDC}.existingSecret`;
@@ -30,21 +30,6 @@ const PASSWORDS_EXISTING = and(PASSWORDS_ON, `${PASSWORDS}.existingSecret`);
 const PASSWORDS_INLINE = and(PASSWORDS_ON, not(`${PASSWORDS}.existingSecret`));
 /** oauth2-proxy's own block. */
 const COOKIE_EXISTING = '$.Values.existingSecret';
-
-/**
- * A value as one line of JSON inside a block scalar. toJson escapes every line break but
- * NEL (U+0085), which YAML 1.1 parsers (Kubernetes') read as a line break: that would end
- * the block scalar and let the value write YAML, so it is escaped too.
- */
-function blockJson(expression: string, scalar = true): string {
-  const value = scalar ? `${expression} | toString` : expression;
-  return `{{ ${value} | toJson | replace "\\u0085" "\\\\u0085" }}`;
-}
-
-/** A Go-template string literal (the strings compared here are plain ASCII). */
-function literal(text: string): string {
-  return JSON.stringify(text);
-}
 
 /** The schema default of `path` in component `component`'s block. */
 function componentDefault(component: string, path: readonly string[]): string {
@@ -58,7 +43,7 @@ function componentDefault(component: string, path: readonly string[]): string {
 
 /** `true` when the value at `expression` differs from `fallback` (its schema default). */
 function differs(expression: string, fallback: string): string {
-  return `(ne (toString ${expression}) ${literal(fallback)})`;
+  return `(ne (toString ${expression}) ${JSON.stringify(fallback)})`;
 }
 
 /** The index of the `envFrom` item of container `name` that reads Secret `secret`. */
@@ -97,7 +82,8 @@ export const authRules: readonly ObjectRule[] = [
         throw new EditError('config.yaml has no staticClients key indented by 4');
       }
       e.replaceInScalar(CONFIG, 'staticClients:\n', 1, (o) => {
-        const connectors = `connectors: ${blockJson('$.Values.connectors', false)}`;
+        // toJson of a list is one JSON line (valid YAML); NEL escaped as in json().
+        const connectors = `connectors: {{ $.Values.connectors | toJson | replace "\\u0085" "\\\\u0085" }}`;
         return `{{ if $.Values.connectors }}${connectors}\n    {{ end }}${o}`;
       });
     },
@@ -120,7 +106,7 @@ export const authRules: readonly ObjectRule[] = [
       const email = `${PASSWORDS}.email`;
       const fallback = componentDefault('dex', ['staticPasswords', 'email']);
       e.replaceInScalar(CONFIG, `- email: ${fallback}\n`, 1, (o) =>
-        ifElse(differs(email, fallback), `- email: ${blockJson(email)}\n`, o),
+        ifElse(differs(email, fallback), `- email: ${json(email)}\n`, o),
       );
     },
   }),
@@ -251,7 +237,7 @@ export const authRules: readonly ObjectRule[] = [
       const pairs =
         `{{ $pairs := list }}{{ range ${issuers} }}{{ $issuer := .issuer | toString }}` +
         '{{ range .audiences }}{{ $pairs = append $pairs (printf "%s=%s" $issuer (toString .)) }}{{ end }}' +
-        '{{ end }}{{ join "," $pairs | toJson }}';
+        '{{ end }}{{ join "," $pairs | toJson | replace "\\u0085" "\\\\u0085" }}';
       e.replaceScalar(['data', 'EXTRA_JWT_ISSUERS'], (o) => ifElse(issuers, pairs, o));
     },
   }),

@@ -18,7 +18,6 @@ import { ifElse } from './template.ts';
  * The domain is printed only through the regex-checked `kfcharts.domain` helper.
  */
 const DOMAIN = '(include "kfcharts.domain" $)';
-const SET = DOMAIN;
 const domainJson = `{{ ${DOMAIN} | toJson }}`;
 const wildcardJson = `{{ printf "*.%s" ${DOMAIN} | toJson }}`;
 const callbackJson = `{{ printf "https://%s/oauth2/callback" ${DOMAIN} | toJson }}`;
@@ -34,7 +33,7 @@ export const domainRules: readonly ObjectRule[] = [
     edit(e) {
       if (e.value(['data', 'example.com']) !== '')
         throw new EditError('data.example.com is not ""');
-      e.replaceKey(['data'], 'example.com', (o) => ifElse(SET, domainJson, o));
+      e.replaceKey(['data'], 'example.com', (o) => ifElse(DOMAIN, domainJson, o));
     },
   }),
   templateRule({
@@ -45,7 +44,7 @@ export const domainRules: readonly ObjectRule[] = [
     select: selectObject('ConfigMap', 'kubeflow', 'inferenceservice-config'),
     edit(e) {
       e.replaceInScalar(['data', 'ingress'], '"ingressDomain": "example.com"', 1, (o) =>
-        ifElse(SET, `"ingressDomain": ${domainJson}`, o),
+        ifElse(DOMAIN, `"ingressDomain": ${domainJson}`, o),
       );
     },
   }),
@@ -61,8 +60,8 @@ export const domainRules: readonly ObjectRule[] = [
       if (JSON.stringify(value) !== '["*"]') {
         throw new EditError(`spec.servers[0].hosts is ${JSON.stringify(value)}, expected ["*"]`);
       }
-      e.replaceScalar([...hosts, 0], (o) => ifElse(SET, domainJson, o));
-      e.append(hosts, SET, [`- ${wildcardJson}`]);
+      e.replaceScalar([...hosts, 0], (o) => ifElse(DOMAIN, domainJson, o));
+      e.append(hosts, DOMAIN, [`- ${wildcardJson}`]);
     },
   }),
   templateRule({
@@ -77,7 +76,7 @@ export const domainRules: readonly ObjectRule[] = [
       /^oauth2-proxy-[a-z0-9]{10}$/.test(o.name),
     edit(e) {
       e.replaceInScalar(['data', 'oauth2_proxy.cfg'], 'redirect_url = "/oauth2/callback"', 1, (o) =>
-        ifElse(SET, `redirect_url = ${callbackJson}`, o),
+        ifElse(DOMAIN, `redirect_url = ${callbackJson}`, o),
       );
     },
   }),
@@ -90,7 +89,7 @@ export const domainRules: readonly ObjectRule[] = [
     select: selectObject('ConfigMap', 'auth', 'dex'),
     edit(e) {
       e.replaceInScalar(['data', 'config.yaml'], 'redirectURIs: ["/oauth2/callback"]', 1, (o) =>
-        ifElse(SET, `redirectURIs: ["/oauth2/callback", ${callbackJson}]`, o),
+        ifElse(DOMAIN, `redirectURIs: ["/oauth2/callback", ${callbackJson}]`, o),
       );
     },
   }),

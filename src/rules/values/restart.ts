@@ -6,7 +6,7 @@ import type { ObjectRule } from '../rule.ts';
  * Dex reads its config.yaml and oauth2-proxy its cfg and Secrets only at start, and their
  * ConfigMap and Secret names don't change with values. So when the values behind them
  * differ from the defaults, the pod template gets a checksum of those values: `helm
- * upgrade` with new connectors, issuers, secrets or domain then rolls the pods. At
+ * upgrade` with new connectors, issuers, Secret names or domain then rolls the pods. At
  * defaults nothing is added, so the charts still equal upstream.
  */
 const ANNOTATION = 'kfcharts.dev/values-sha256';
@@ -21,15 +21,27 @@ function global(...path: string[]): Watched {
   return { expression: `$.Values.global.${path.join('.')}`, fallback: at(globalSchema, path) };
 }
 
-function own(component: string, key: string): Watched {
+function own(component: string, key: string, ...path: string[]): Watched {
   const schema = componentSchemas[component]?.[key];
   if (!schema) throw new Error(`${component}.${key} is not in the values schema`);
-  return { expression: `$.Values.${key}`, fallback: defaultsOf(schema) };
+  return { expression: `$.Values.${[key, ...path].join('.')}`, fallback: at(schema, path) };
 }
+
+/**
+ * The OIDC client as both Deployments see it. Credentials themselves are left out: a
+ * checksum on the pod template would let anyone who reads Deployments test guesses. So a
+ * changed inline secret needs `kubectl rollout restart`; a changed Secret name rolls.
+ */
+const OIDC_CLIENT = {
+  oidcClientId: global('auth', 'oidcClient', 'clientId'),
+  oidcClientSecretName: global('auth', 'oidcClient', 'existingSecret'),
+  oidcClientIdKey: global('auth', 'oidcClient', 'existingSecretClientIdKey'),
+  oidcClientSecretKey: global('auth', 'oidcClient', 'existingSecretClientSecretKey'),
+};
 
 function at(schema: Schema, path: readonly string[]): unknown {
   const node = path.reduce<Schema | undefined>((s, key) => s?.properties?.[key], schema);
-  if (!node) throw new Error(`global.${path.join('.')} is not in the values schema`);
+  if (!node) throw new Error(`${path.join('.')} is not in the values schema`);
   return defaultsOf(node);
 }
 
@@ -86,8 +98,10 @@ export const restartRules: readonly ObjectRule[] = [
     watched: {
       connectors: own('dex', 'connectors'),
       envFromSecret: own('dex', 'envFromSecret'),
-      staticPasswords: own('dex', 'staticPasswords'),
-      oidcClient: global('auth', 'oidcClient'),
+      staticPasswordsEnabled: own('dex', 'staticPasswords', 'enabled'),
+      staticPasswordsEmail: own('dex', 'staticPasswords', 'email'),
+      staticPasswordsSecret: own('dex', 'staticPasswords', 'existingSecret'),
+      ...OIDC_CLIENT,
       domain: global('domain'),
     },
   }),
@@ -97,10 +111,10 @@ export const restartRules: readonly ObjectRule[] = [
     namespace: 'oauth2-proxy',
     name: 'oauth2-proxy',
     watched: {
-      auth: global('auth'),
-      cookieSecret: own('oauth2-proxy', 'cookieSecret'),
-      existingSecret: own('oauth2-proxy', 'existingSecret'),
-      existingSecretCookieSecretKey: own('oauth2-proxy', 'existingSecretCookieSecretKey'),
+      extraJwtIssuers: global('auth', 'extraJwtIssuers'),
+      ...OIDC_CLIENT,
+      cookieSecretSecret: own('oauth2-proxy', 'existingSecret'),
+      cookieSecretKey: own('oauth2-proxy', 'existingSecretCookieSecretKey'),
       domain: global('domain'),
     },
   }),
