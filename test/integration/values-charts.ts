@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { buildCharts, writeCharts } from '../../src/build.ts';
 import { parseYamlStream } from '../../src/manifest/object.ts';
@@ -113,4 +115,27 @@ export function envOf(
     }
   ).spec.template.spec;
   return spec.containers.find((c) => c.name === container)?.env?.find((e) => e.name === name);
+}
+
+/**
+ * `helm template --skip-schema-validation` (Helm 4 and 3) of `chart`: what users get who
+ * turn the schema off. The error text of each Helm ('' when it renders).
+ */
+export async function uncheckedError(values: object, chart: string): Promise<string[]> {
+  const dir = await valuesCharts();
+  const file = join(tempDir('values'), 'values.json');
+  writeFileSync(file, JSON.stringify(values));
+  const run = (helm: string) =>
+    promisify(execFile)(helm, [
+      'template',
+      'r',
+      join(dir, chart),
+      '--skip-schema-validation',
+      '--values',
+      file,
+    ]).then(
+      () => '',
+      (error: { stderr?: string }) => String(error.stderr),
+    );
+  return Promise.all([run(new Helm().path), run(Helm.v3().path)]);
 }

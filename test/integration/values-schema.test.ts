@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Helm } from '../../src/tools/helm.ts';
 import { fixtures } from './helpers.ts';
-import { valuesCharts } from './values-charts.ts';
+import { uncheckedError, valuesCharts } from './values-charts.ts';
 
 /**
  * Each file in test/fixtures/invalid-values is one mistake a user could make; its first
@@ -70,4 +70,44 @@ describe('values.schema.json rejects invalid values, naming the key', () => {
       );
     });
   }
+});
+
+describe('with --skip-schema-validation, the templates still check what they rely on', () => {
+  it.each([
+    [
+      { global: { database: { external: 'false' } } },
+      'kubeflow',
+      'global.database.external: must be true or false, not "false"',
+    ],
+    [
+      { global: { objectStorage: { secure: 'yes' } } },
+      'kubeflow',
+      'global.objectStorage.secure: must be true or false',
+    ],
+    [
+      {
+        global: {
+          auth: { extraJwtIssuers: [{ issuer: 'https://a,https://b=c', audiences: ['x'] }] },
+        },
+      },
+      'kubeflow-platform',
+      'global.auth.extraJwtIssuers[0].issuer: "https://a,https://b=c" is not an http(s) URL',
+    ],
+    [
+      { global: { auth: { extraJwtIssuers: [{ issuer: 'https://a', audiences: ['x,y=z'] }] } } },
+      'kubeflow-platform',
+      'global.auth.extraJwtIssuers[0].audiences: "x,y=z"',
+    ],
+    [
+      { global: { imageRegistry: 'a b' } },
+      'kubeflow',
+      'global.imageRegistry: "a b" is not a registry',
+    ],
+  ])('%j fails in %s', async (values, chart, message) => {
+    for (const error of await uncheckedError(values, chart)) expect(error).toContain(message);
+  });
+
+  it('the default values pass the same checks', async () => {
+    expect(await uncheckedError({}, 'kubeflow')).toEqual(['', '']);
+  });
 });
