@@ -11,6 +11,8 @@ import type { ChartFiles } from './emit.ts';
  * a mix; a failure before this point leaves it untouched.
  */
 export function writeChartsAtomically(dest: string, files: ChartFiles): void {
+  // A rebuild with unchanged inputs: reading back is much cheaper than rewriting 900 files.
+  if (sameFiles(readChartFiles(dest), files)) return;
   replaceFolder(dest, (tmp) => {
     for (const path of [...files.keys()].sort()) {
       const target = join(tmp, path);
@@ -18,6 +20,10 @@ export function writeChartsAtomically(dest: string, files: ChartFiles): void {
       writeFileSync(target, files.get(path) as string);
     }
   });
+}
+
+function sameFiles(a: ChartFiles, b: ChartFiles): boolean {
+  return a.size === b.size && [...b].every(([path, text]) => a.get(path) === text);
 }
 
 /** Reads a written chart folder back into the in-memory form, for comparisons. */
