@@ -10,6 +10,7 @@ import {
   json,
   not,
   redirectSecretKeyRefs,
+  secretKeyRefEnv,
 } from './template.ts';
 
 /**
@@ -58,13 +59,9 @@ function envFromIndex(editor: ObjectEditor, name: string, secret: string): numbe
 
 /** Env entries reading `keys` (env name → key expression) from Secret `nameExpression`. */
 function secretEnv(nameExpression: string, keys: Readonly<Record<string, string>>): string[] {
-  return Object.entries(keys).flatMap(([env, key]) => [
-    `- name: ${env}`,
-    '  valueFrom:',
-    '    secretKeyRef:',
-    `      name: ${json(nameExpression)}`,
-    `      key: ${json(key)}`,
-  ]);
+  return Object.entries(keys).flatMap(([env, key]) =>
+    secretKeyRefEnv(env, json(nameExpression), json(key)),
+  );
 }
 
 const CONFIG: readonly string[] = ['data', 'config.yaml'];

@@ -1,4 +1,4 @@
-import { selectObject, templateRule } from '../edit.ts';
+import { EditError, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
   and,
@@ -11,6 +11,7 @@ import {
   port,
   redirectSecretKeyRefs,
   removeWhen,
+  secretKeyRefEnv,
 } from './template.ts';
 
 /**
@@ -76,7 +77,7 @@ export const databaseRules: readonly ObjectRule[] = [
           password: `${DATABASE}.existingSecretPasswordKey`,
         },
       );
-      if (changed === 0) throw new Error('no secretKeyRef to mysql-secret');
+      if (changed === 0) throw new EditError('no secretKeyRef to mysql-secret');
     },
   }),
   removeWhen({
@@ -125,11 +126,19 @@ export const databaseRules: readonly ObjectRule[] = [
         `  value: ${json(`${DATABASE}.host`)}`,
         '- name: KATIB_MYSQL_DB_PORT',
         `  value: ${port(`${DATABASE}.port`)}`,
-        '- name: DB_USER',
-        '  valueFrom:',
-        '    secretKeyRef:',
-        `      name: ${ifElse(`${DATABASE}.existingSecret`, json(`${DATABASE}.existingSecret`), 'katib-mysql-secrets')}`,
-        `      key: ${ifElse(`${DATABASE}.existingSecret`, json(`${DATABASE}.existingSecretUsernameKey`), 'DB_USER')}`,
+        ...secretKeyRefEnv(
+          'DB_USER',
+          ifElse(
+            `${DATABASE}.existingSecret`,
+            json(`${DATABASE}.existingSecret`),
+            'katib-mysql-secrets',
+          ),
+          ifElse(
+            `${DATABASE}.existingSecret`,
+            json(`${DATABASE}.existingSecretUsernameKey`),
+            'DB_USER',
+          ),
+        ),
       ]);
     },
   }),

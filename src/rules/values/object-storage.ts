@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { projectRoot } from '../../paths.ts';
-import { type ObjectEditor, selectObject, templateRule } from '../edit.ts';
+import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
   and,
@@ -13,6 +13,7 @@ import {
   OBJECT_STORAGE,
   redirectSecretKeyRefs,
   removeWhen,
+  secretKeyRefEnv,
 } from './template.ts';
 
 /**
@@ -64,18 +65,12 @@ function externalSyncScript(): string {
 function redirectCredentials(e: ObjectEditor, count: number): void {
   const changed = redirectSecretKeyRefs(e, SECRET, EXISTING, `${OS}.existingSecret`, SECRET_KEYS);
   if (changed !== count) {
-    throw new Error(`${changed} secretKeyRef(s) to ${SECRET}, expected ${count}`);
+    throw new EditError(`${changed} secretKeyRef(s) to ${SECRET}, expected ${count}`);
   }
 }
 
 function secretKeyRefLines(variable: string, key: 'accesskey' | 'secretkey'): string[] {
-  return [
-    `- name: ${variable}`,
-    '  valueFrom:',
-    '    secretKeyRef:',
-    `      name: ${CREDENTIALS.name}`,
-    `      key: ${CREDENTIALS[key]}`,
-  ];
+  return secretKeyRefEnv(variable, CREDENTIALS.name, CREDENTIALS[key]);
 }
 
 export const objectStorageRules: readonly ObjectRule[] = [

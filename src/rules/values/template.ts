@@ -90,3 +90,14 @@ export function redirectSecretKeyRefs(
 export function container(name: string): Path {
   return ['spec', 'template', 'spec', 'containers', { name }];
 }
+
+/** Env entry `env` read from a Secret; `name` and `key` are template text (e.g. json(...)). */
+export function secretKeyRefEnv(env: string, name: string, key: string): string[] {
+  return [
+    `- name: ${env}`,
+    '  valueFrom:',
+    '    secretKeyRef:',
+    `      name: ${name}`,
+    `      key: ${key}`,
+  ];
+}
