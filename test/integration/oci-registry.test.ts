@@ -1,10 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Helm } from '../../src/tools/helm.ts';
-import { sha256 } from '../../src/upstream/hash.ts';
+import { listFiles, sha256 } from '../../src/upstream/hash.ts';
 import { runCli, tempDir } from './helpers.ts';
 
 /**
@@ -175,12 +183,16 @@ describe.skipIf(registryMissing)('packaging and publishing to an OCI registry', 
     expect(pack2.code).toBe(0);
     second = hashes(join(dist, 'packages'));
 
-    // Rebuild the charts (same content, new files and mtimes), then package again.
+    // Rebuild the charts (same content; an unchanged build leaves the files alone), give
+    // every file a new mtime, then package again.
     const chartYaml = join(charts[0]?.dir as string, 'Chart.yaml');
     const before = statSync(chartYaml).mtimeMs;
-    await new Promise((r) => setTimeout(r, 20));
     const again = await runCli(['build'], env());
     expect(again.code).toBe(0);
+    const later = new Date(before + 60_000);
+    for (const chart of charts) {
+      for (const file of listFiles(chart.dir)) utimesSync(join(chart.dir, file), later, later);
+    }
     expect(statSync(chartYaml).mtimeMs).not.toBe(before);
     const pack3 = await runCli(['package'], env());
     expect(pack3.code).toBe(0);

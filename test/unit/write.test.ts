@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +27,19 @@ describe('writeChartsAtomically', () => {
         ['b/new.yaml', 'new\n'],
       ]),
     );
+  });
+
+  it('leaves the folder alone when the output is unchanged, and rewrites it when not', () => {
+    const dest = join(mkdtempSync(join(tmpdir(), 'kfcharts-write-')), 'charts');
+    const files = new Map([['a/keep.yaml', 'v1\n']]);
+    writeChartsAtomically(dest, files);
+    const old = new Date(2000, 0, 1);
+    utimesSync(join(dest, 'a/keep.yaml'), old, old);
+    writeChartsAtomically(dest, new Map(files));
+    expect(statSync(join(dest, 'a/keep.yaml')).mtime).toEqual(old);
+    writeChartsAtomically(dest, new Map([...files, ['a/extra.yaml', 'x\n']]));
+    expect(statSync(join(dest, 'a/keep.yaml')).mtime).not.toEqual(old);
+    expect(readChartFiles(dest).size).toBe(2);
   });
 
   it('leaves the old charts untouched when writing fails part-way', () => {
