@@ -341,3 +341,16 @@ export function defaultsOf(schema: Schema): unknown {
   }
   return schema.default;
 }
+
+/**
+ * The default of a values key, e.g. `global.domain` or `dex.staticPasswords.email`
+ * (a component's own keys by the component's name); throws for a key the schema lacks.
+ */
+export function defaultAt(key: string): unknown {
+  const [first, ...rest] = key.split('.');
+  const root: Schema | undefined =
+    first === 'global' ? globalSchema : { properties: componentSchemas[first ?? ''] ?? {} };
+  const node = rest.reduce<Schema | undefined>((s, k) => s?.properties?.[k], root);
+  if (!node || rest.length === 0) throw new Error(`${key} is not in the values schema`);
+  return defaultsOf(node);
+}

@@ -1,4 +1,4 @@
-import { componentSchemas, type Schema } from '../../values/schema.ts';
+import { defaultAt } from '../../values/schema.ts';
 import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
@@ -34,12 +34,10 @@ const COOKIE_EXISTING = '$.Values.existingSecret';
 
 /** The schema default of `path` in component `component`'s block. */
 function componentDefault(component: string, path: readonly string[]): string {
-  let node: Schema | undefined = { properties: componentSchemas[component] ?? {} };
-  for (const key of path) node = node?.properties?.[key];
-  if (typeof node?.default !== 'string') {
-    throw new EditError(`schema has no string default at ${component}.${path.join('.')}`);
-  }
-  return node.default;
+  const key = [component, ...path].join('.');
+  const fallback = defaultAt(key);
+  if (typeof fallback !== 'string') throw new EditError(`schema has no string default at ${key}`);
+  return fallback;
 }
 
 /** `true` when the value at `expression` differs from `fallback` (its schema default). */

@@ -1,4 +1,4 @@
-import { componentSchemas, defaultsOf, globalSchema, type Schema } from '../../values/schema.ts';
+import { defaultAt } from '../../values/schema.ts';
 import { selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 
@@ -18,13 +18,16 @@ interface Watched {
 }
 
 function global(...path: string[]): Watched {
-  return { expression: `$.Values.global.${path.join('.')}`, fallback: at(globalSchema, path) };
+  const key = ['global', ...path].join('.');
+  return { expression: `$.Values.${key}`, fallback: defaultAt(key) };
 }
 
-function own(component: string, key: string, ...path: string[]): Watched {
-  const schema = componentSchemas[component]?.[key];
-  if (!schema) throw new Error(`${component}.${key} is not in the values schema`);
-  return { expression: `$.Values.${[key, ...path].join('.')}`, fallback: at(schema, path) };
+/** A key of the component's own block, which its subchart sees at the top of `.Values`. */
+function own(component: string, ...path: string[]): Watched {
+  return {
+    expression: `$.Values.${path.join('.')}`,
+    fallback: defaultAt([component, ...path].join('.')),
+  };
 }
 
 /**
@@ -38,12 +41,6 @@ const OIDC_CLIENT = {
   oidcClientIdKey: global('auth', 'oidcClient', 'existingSecretClientIdKey'),
   oidcClientSecretKey: global('auth', 'oidcClient', 'existingSecretClientSecretKey'),
 };
-
-function at(schema: Schema, path: readonly string[]): unknown {
-  const node = path.reduce<Schema | undefined>((s, key) => s?.properties?.[key], schema);
-  if (!node) throw new Error(`${path.join('.')} is not in the values schema`);
-  return defaultsOf(node);
-}
 
 /** JSON as Sprig's toJson prints it: compact, map keys sorted. */
 function goJson(value: unknown): string {
