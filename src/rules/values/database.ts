@@ -1,4 +1,4 @@
-import { EditError, selectObject, templateRule } from '../edit.ts';
+import { selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
   and,
@@ -67,17 +67,10 @@ export const databaseRules: readonly ObjectRule[] = [
       o.kind === 'Deployment' &&
       ['ml-pipeline', 'metadata-grpc-deployment', 'cache-server'].includes(o.name),
     edit(e) {
-      const changed = redirectSecretKeyRefs(
-        e,
-        'mysql-secret',
-        EXISTING,
-        `${DATABASE}.existingSecret`,
-        {
-          username: `${DATABASE}.existingSecretUsernameKey`,
-          password: `${DATABASE}.existingSecretPasswordKey`,
-        },
-      );
-      if (changed === 0) throw new EditError('no secretKeyRef to mysql-secret');
+      redirectSecretKeyRefs(e, 'mysql-secret', EXISTING, `${DATABASE}.existingSecret`, {
+        username: `${DATABASE}.existingSecretUsernameKey`,
+        password: `${DATABASE}.existingSecretPasswordKey`,
+      });
     },
   }),
   removeWhen({

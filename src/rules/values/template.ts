@@ -1,4 +1,4 @@
-import { type ObjectEditor, type Path, selectObject, templateRule } from '../edit.ts';
+import { EditError, type ObjectEditor, type Path, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 
 /**
@@ -65,7 +65,8 @@ export function removeWhen(rule: {
 
 /**
  * Points every `secretKeyRef` to `secret` at another Secret when `condition` holds:
- * name → `nameExpression`, each key → `keys[key]`. Returns how many it changed.
+ * name → `nameExpression`, each key → `keys[key]`. Returns how many it changed; none
+ * means upstream moved the reference, and fails the rule.
  */
 export function redirectSecretKeyRefs(
   editor: ObjectEditor,
@@ -78,6 +79,7 @@ export function redirectSecretKeyRefs(
     (m) => m.name === secret && typeof m.key === 'string' && Object.hasOwn(keys, m.key),
   );
   const secretRefs = refs.filter((p) => p.at(-1) === 'secretKeyRef');
+  if (secretRefs.length === 0) throw new EditError(`no secretKeyRef to Secret ${secret}`);
   for (const path of secretRefs) {
     const key = editor.value([...path, 'key']) as string;
     editor.replaceScalar([...path, 'name'], (o) => ifElse(condition, json(nameExpression), o));
