@@ -38,13 +38,14 @@ const SOURCE = 'https://github.com/kubeflow/manifests';
  * escaped. CRDs are templates too (not crds/), so `helm upgrade` upgrades them.
  */
 export function emitCharts(input: ChartsInput): ChartFiles {
+  const helpers = helpersTemplate();
   const files: ChartFiles = new Map();
   const version = chartVersion(input.tag, input.chartRevision);
   for (const release of input.plan.releases) {
     if (release.components.length === 0) {
       throw new KfchartsError('layout-invalid', `release '${release.name}' would hold no objects`);
     }
-    emitChart(files, release, input, version);
+    emitChart(files, release, input, version, helpers);
   }
   files.set('install.sh', installScript(input.plan, version));
   return files;
@@ -55,6 +56,8 @@ function emitChart(
   release: PlannedRelease,
   input: ChartsInput,
   version: string,
+  /** _kfcharts.tpl, the same in every chart and subchart. */
+  helpers: string,
 ): void {
   const root = release.name;
   const previous = input.plan.releases[release.index - 1]?.name;
@@ -92,7 +95,7 @@ function emitChart(
   );
   files.set(`${root}/README.md`, chartReadme(release, input));
   // The values checks run once per release, in the parent chart (renders nothing).
-  files.set(`${root}/templates/_kfcharts.tpl`, helpersTemplate());
+  files.set(`${root}/templates/_kfcharts.tpl`, helpers);
   files.set(
     `${root}/templates/kfcharts-validate.yaml`,
     '{{- /* Checks values the templates rely on; see _kfcharts.tpl. */ -}}\n{{- include "kfcharts.validate" . -}}\n',
@@ -123,7 +126,7 @@ function emitChart(
     );
     files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
-    files.set(`${dir}/templates/_kfcharts.tpl`, helpersTemplate());
+    files.set(`${dir}/templates/_kfcharts.tpl`, helpers);
     for (const [name, text] of extraTemplates(component.name, release.name)) {
       files.set(`${dir}/templates/${name}`, text);
     }
