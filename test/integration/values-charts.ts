@@ -117,15 +117,22 @@ export function envOf(
   return spec.containers.find((c) => c.name === container)?.env?.find((e) => e.name === name);
 }
 
+/** The output of one `helm template`: rendered text, or the error. */
+export interface Unchecked {
+  readonly ok: boolean;
+  /** stdout when ok, else stderr. */
+  readonly text: string;
+}
+
 /**
- * `helm template --skip-schema-validation` (Helm 4 and 3) of `chart`: what users get who
- * turn the schema off. The error text of each Helm ('' when it renders).
+ * `helm template --skip-schema-validation` of `chart` with Helm 4, then Helm 3: what
+ * users get who turn the schema off.
  */
-export async function uncheckedError(values: object, chart: string): Promise<string[]> {
+export async function renderUnchecked(values: object, chart: string): Promise<Unchecked[]> {
   const dir = await valuesCharts();
   const file = join(tempDir('values'), 'values.json');
   writeFileSync(file, JSON.stringify(values));
-  const run = (helm: string) =>
+  const run = (helm: string): Promise<Unchecked> =>
     promisify(execFile)(helm, [
       'template',
       'r',
@@ -134,8 +141,13 @@ export async function uncheckedError(values: object, chart: string): Promise<str
       '--values',
       file,
     ]).then(
-      () => '',
-      (error: { stderr?: string }) => String(error.stderr),
+      (out) => ({ ok: true, text: out.stdout }),
+      (error: { stderr?: string }) => ({ ok: false, text: String(error.stderr) }),
     );
   return Promise.all([run(new Helm().path), run(Helm.v3().path)]);
+}
+
+/** The error text of each Helm with schema validation skipped ('' when it renders). */
+export async function uncheckedError(values: object, chart: string): Promise<string[]> {
+  return (await renderUnchecked(values, chart)).map((r) => (r.ok ? '' : r.text));
 }
