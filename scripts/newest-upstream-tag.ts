@@ -2,14 +2,14 @@
  * `git ls-remote --tags https://github.com/kubeflow/manifests | node scripts/newest-upstream-tag.ts`
  * prints, as `key=value` lines for $GITHUB_OUTPUT:
  *   newest=<the newest release tag, release candidates ignored>
- *   current=<the tag pinned in upstream.lock.yaml>
+ *   current=<the newest tag pinned in upstream/>
  *   newer=<true when newest is newer than current>
- * Options: --lock <file> (default upstream.lock.yaml), --ls-remote <file> (default stdin).
+ * Options: --lock <file> (default: the newest upstream/<tag>.yaml), --ls-remote <file> (default stdin).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KfchartsError } from '../src/errors.ts';
-import { defaultLockPath, readLock } from '../src/upstream/lock.ts';
+import { pinnedReleasePath, readLock } from '../src/upstream/lock.ts';
 import { isNewerTag, newestReleaseTag, parseLsRemoteTags } from '../src/upstream/tags.ts';
 import { parseScriptArgs, runScript } from './script-main.ts';
 
@@ -31,7 +31,8 @@ runScript('newest-upstream-tag', () => {
         '(no `refs/tags/` lines: is this `git ls-remote --tags` output?)',
     });
   }
-  const current = readLock(values.lock ? resolve(values.lock) : defaultLockPath).upstream.tag;
+  const current = readLock(values.lock ? resolve(values.lock) : pinnedReleasePath(undefined))
+    .upstream.tag;
   console.log(`newest=${newest}`);
   console.log(`current=${current}`);
   console.log(`newer=${isNewerTag(newest, current)}`);

@@ -3,12 +3,15 @@ import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
   type ComponentObjects,
-  checkComponentsAgainstTree,
+  type ComponentResolution,
   defaultComponentsPath,
-  readComponentList,
+  readExample,
+  readKnownComponents,
+  resolveComponents,
 } from './components.ts';
 import { KfchartsError } from './errors.ts';
 import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
+import { kustomizeComponents } from './kustomize/example-overlay.ts';
 import { splitManifests } from './manifest/object.ts';
 import { checkNamespaces } from './manifest/scope.ts';
 import { checkInstallOrder } from './release/order.ts';
@@ -19,13 +22,14 @@ import {
   readReleaseLayout,
 } from './release/plan.ts';
 import { keepRule } from './rules/keep.ts';
-import { applyRules } from './rules/rule.ts';
+import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
+import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
 export interface BuildOptions extends UpstreamOptions {
-  /** Component list (default components.yaml). */
+  /** Known component names by upstream path (default components.yaml). */
   readonly componentsFile?: string;
   /** Release layers (default releases.yaml). */
   readonly releasesFile?: string;
@@ -44,6 +48,21 @@ export interface BuildResult {
   readonly keepKinds: readonly string[];
   readonly plan: ReleasePlan;
   readonly files: ChartFiles;
+  /** What the build decided and found, for the build report (src/report.ts). */
+  readonly report: BuildReport;
+}
+
+export interface BuildReport {
+  readonly tag: string;
+  /** The release data the rules were checked against, and where it came from. */
+  readonly releaseData:
+    | { readonly tag: string; readonly file: string; readonly inheritedFrom?: string }
+    | undefined;
+  readonly resolution: ComponentResolution;
+  /** example/'s own transforms and the components each reached. */
+  readonly exampleTransforms: readonly { transform: string; components: string[] }[];
+  readonly findings: readonly RuleFinding[];
+  readonly drift: readonly Drift[];
 }
 
 /**
@@ -54,14 +73,23 @@ export interface BuildResult {
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   const componentsFile = options.componentsFile ?? defaultComponentsPath;
   const releasesFile = options.releasesFile ?? defaultReleasesPath;
-  const list = readComponentList(componentsFile);
+  const known = readKnownComponents(componentsFile);
   const layout = readReleaseLayout(releasesFile);
   const tree = await resolveUpstream(options);
-  checkComponentsAgainstTree(list, tree.dir, componentsFile);
-  const outputs = await kustomizeAll(list, tree, {
+  const data = releaseDataOf(tree);
+  const example = readExample(tree.dir);
+  const resolution = resolveComponents(tree.dir, known, example);
+  const list = resolution.components;
+  const kustomize = {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: options.useCache === false ? undefined : join(options.paths.cacheDir, 'kustomize'),
-  });
+  };
+  const { outputs, reach } = await kustomizeComponents(
+    list,
+    tree.dir,
+    example.transforms,
+    (targets, extra) => kustomizeAll(targets, tree, { ...kustomize, ...extra }),
+  );
   if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
   const built: ComponentObjects[] = list.map((component, i) => ({
     component,
@@ -72,11 +100,21 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
   // Keep rules change text; values rules record template edits on the final text.
-  const rules = [
-    ...Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect)),
-    ...valuesRules(),
-  ];
-  const { components } = applyRules(rules, built);
+  const rules = [...layout.keep.map((kind) => keepRule(kind)), ...valuesRules()];
+  const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
+  const report: BuildReport = {
+    tag: tree.tag,
+    releaseData: data && {
+      tag: data.lock.upstream.tag,
+      file: data.file,
+      ...(data.lock.inheritedFrom !== undefined && { inheritedFrom: data.lock.inheritedFrom }),
+    },
+    resolution,
+    exampleTransforms: reach,
+    findings,
+    drift,
+  };
+  if (drift.length > 0) throw new DriftError(report);
   const plan = planReleases(layout, components, releasesFile);
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
@@ -99,10 +137,41 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     tree,
     components,
     outputs,
-    keepKinds: Object.keys(layout.keep),
+    keepKinds: layout.keep,
     plan,
     files,
+    report,
   };
+}
+
+/** A build that found drift: the report names every drift at once. */
+export class DriftError extends KfchartsError {
+  readonly report: BuildReport;
+  constructor(report: BuildReport) {
+    super(
+      'rule-mismatch',
+      `upstream ${report.tag}: ${report.drift.length} drift(s) from what the rules were written for${report.releaseData ? ` (${report.releaseData.file})` : ''}`,
+      {
+        details: report.drift
+          .map(
+            (d) =>
+              `${d.rule} (${d.source})${d.component ? ` [${d.component}]` : ''}${d.object ? ` ${d.object}` : ''}: expected ${d.expected}; found ${d.found}`,
+          )
+          .join('\n'),
+      },
+    );
+    this.report = report;
+  }
+}
+
+/**
+ * The release data the rules are checked against: the lock of a pinned build; for an
+ * unpinned tree, the pinned release of the same tag, else the nearest older one.
+ */
+function releaseDataOf(tree: UpstreamTree): { file: string; lock: UpstreamLock } | undefined {
+  if (tree.lock) return { file: tree.lockFile ?? '', lock: tree.lock };
+  const file = nearestReleasePath(tree.tag);
+  return file === undefined ? undefined : { file, lock: readLock(file) };
 }
 
 /**

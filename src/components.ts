@@ -1,19 +1,26 @@
+import { existsSync, statSync } from 'node:fs';
 import { join, posix, resolve } from 'node:path';
+import { parseDocument } from 'yaml';
 import { readConfigFile } from './config-file.ts';
 import { KfchartsError } from './errors.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomize/kustomization.ts';
 import type { ManifestObject } from './manifest/object.ts';
 import { projectRoot } from './paths.ts';
 
-/** One entry of upstream's example/: one kustomize build, one subchart. */
+/** One component: one subchart, built from one or more entries of upstream's example/. */
 export interface Component {
   /** Subchart name and values key (`<name>.enabled`). */
   readonly name: string;
-  /** Kustomization folder relative to the upstream tree's root. */
-  readonly path: string;
+  /**
+   * Kustomizations (or files) relative to the upstream tree's root, in example/ order.
+   * Usually one; a component upstream split keeps its name (cert-manager in v1.11.0).
+   */
+  readonly paths: readonly string[];
   readonly description: string;
   /** Not in example/; the subchart ships disabled. */
   readonly optional: boolean;
+  /** Its path is in no entry of components.yaml: name and description were derived. */
+  readonly derived: boolean;
 }
 
 /** A component with the objects its kustomize build printed (after rules). */
@@ -22,93 +29,244 @@ export interface ComponentObjects {
   readonly objects: readonly ManifestObject[];
 }
 
-interface ComponentListFile {
-  components: { name: string; path: string; description: string; optional?: boolean }[];
+/** An entry of components.yaml: a stable name for every path upstream used for it. */
+export interface KnownComponent {
+  readonly name: string;
+  readonly description: string;
+  readonly paths: readonly string[];
+  /** Built even when example/ does not list it, as a subchart that ships disabled. */
+  readonly optional?: boolean;
 }
 
 export const defaultComponentsPath = resolve(projectRoot, 'components.yaml');
-/** Upstream's reference install; the component list must cover it exactly. */
+/** Upstream's reference install: its `resources` are the components. */
 export const EXAMPLE_PATH = 'example';
 
-export function readComponentList(file = defaultComponentsPath): Component[] {
-  const raw = readConfigFile<ComponentListFile>(
+/** Fields of example/ that only order the output: they change no object. */
+const ORDER_ONLY_FIELDS = new Set(['apiVersion', 'kind', 'sortOptions', 'resources']);
+
+/**
+ * Fields of example/ that create objects of their own (not a component's); kfcharts
+ * would have to invent a component for them, so they are refused until one is needed.
+ */
+const GENERATOR_FIELDS = new Set([
+  'configMapGenerator',
+  'secretGenerator',
+  'generators',
+  'helmCharts',
+]);
+
+export function readKnownComponents(file = defaultComponentsPath): KnownComponent[] {
+  const raw = readConfigFile<{ components: KnownComponent[] }>(
     file,
     'components.schema.json',
     'component-list-invalid',
   );
-  const components = raw.components.map((c) => ({
-    ...c,
-    path: normalizePath(c.path),
-    optional: c.optional ?? false,
-  }));
-  for (const key of ['name', 'path'] as const) {
-    const seen = new Set<string>();
-    for (const c of components) {
-      if (seen.has(c[key])) {
+  const components = raw.components.map((c) => ({ ...c, paths: c.paths.map(normalizePath) }));
+  const names = new Set<string>();
+  const paths = new Map<string, string>();
+  for (const c of components) {
+    if (names.has(c.name)) {
+      throw new KfchartsError(
+        'component-list-invalid',
+        `${file}: component name '${c.name}' appears twice`,
+      );
+    }
+    names.add(c.name);
+    for (const path of c.paths) {
+      const other = paths.get(path);
+      if (other !== undefined) {
         throw new KfchartsError(
           'component-list-invalid',
-          `${file}: component ${key} '${c[key]}' appears twice`,
+          `${file}: path ${path} is listed for both '${other}' and '${c.name}'`,
         );
       }
-      seen.add(c[key]);
+      paths.set(path, c.name);
     }
   }
   return components;
 }
 
-/**
- * Checks the list against the upstream tree: every path is a kustomization, and the
- * non-optional components are exactly example/'s resources. This is what makes a new
- * upstream release that adds, moves or drops a component fail loudly.
- */
-export function checkComponentsAgainstTree(
-  components: readonly Component[],
-  treeDir: string,
-  listFile: string,
-): void {
-  for (const c of components) {
-    if (!findKustomizationFile(join(treeDir, c.path))) {
-      throw new KfchartsError(
-        'component-list-invalid',
-        `component '${c.name}': upstream has no kustomization at ${c.path} (${listFile})`,
-      );
-    }
-  }
-  const exampleFile = findKustomizationFile(join(treeDir, EXAMPLE_PATH));
-  if (!exampleFile) {
+/** What example/kustomization.yaml says beyond its resources. */
+export interface ExampleLayout {
+  /** `resources` entries, relative to the tree's root, in order. */
+  readonly entries: readonly string[];
+  /**
+   * Fields that transform every object of the install (`components`, `patches`,
+   * `namespace`, `labels`, ...): each is applied to every component build it reaches.
+   */
+  readonly transforms: readonly string[];
+}
+
+export function readExample(treeDir: string): ExampleLayout {
+  const file = findKustomizationFile(join(treeDir, EXAMPLE_PATH));
+  if (!file) {
     throw new KfchartsError(
       'component-list-invalid',
       `upstream tree has no ${EXAMPLE_PATH}/kustomization.yaml`,
     );
   }
-  const { entries } = readKustomizationEntries(exampleFile);
-  const unsupported = entries.filter((e) => e.field !== 'resources');
-  if (unsupported.length > 0) {
+  const { text, entries } = readKustomizationEntries(file);
+  const fields = Object.keys((parseDocument(text).toJS() as Record<string, unknown> | null) ?? {});
+  const generators = fields.filter((f) => GENERATOR_FIELDS.has(f));
+  if (generators.length > 0) {
     throw new KfchartsError(
       'component-list-invalid',
-      `${EXAMPLE_PATH}/kustomization.yaml applies ${unsupported.map((e) => `${e.field}: ${e.value}`).join(', ')} to the whole install; kfcharts builds components one by one and cannot split that`,
+      `${EXAMPLE_PATH}/kustomization.yaml generates objects of its own (${generators.join(', ')}), which belong to no component; kfcharts does not split that yet`,
     );
   }
-  const examplePaths = new Set(
-    entries.map((e) => normalizePath(posix.join(EXAMPLE_PATH, e.value))),
-  );
-  for (const c of components) {
-    if (!c.optional && !examplePaths.has(c.path)) {
+  const resources = entries
+    .filter((e) => e.field === 'resources' || e.field === 'bases')
+    .map((e) => normalizePath(posix.join(EXAMPLE_PATH, e.value)));
+  for (const path of resources) {
+    // Paths reach chart metadata, comments and the report: plain path characters only.
+    if (!/^[A-Za-z0-9._/+-]+$/.test(path)) {
       throw new KfchartsError(
         'component-list-invalid',
-        `component '${c.name}' (${c.path}) is not in upstream's ${EXAMPLE_PATH}/kustomization.yaml; mark it optional or remove it from ${listFile}`,
+        `${EXAMPLE_PATH}/kustomization.yaml lists ${JSON.stringify(path)}: kfcharts takes only letters, digits and ._/+- in a component path`,
+      );
+    }
+    if (
+      path === '..' ||
+      path.startsWith('../') ||
+      posix.isAbsolute(path) ||
+      /^[a-z]+:/.test(path)
+    ) {
+      throw new KfchartsError(
+        'component-list-invalid',
+        `${EXAMPLE_PATH}/kustomization.yaml lists ${path}, outside the upstream tree`,
       );
     }
   }
-  const covered = new Set(components.filter((c) => !c.optional).map((c) => c.path));
-  for (const path of examplePaths) {
-    if (!covered.has(path)) {
+  return { entries: resources, transforms: fields.filter((f) => !ORDER_ONLY_FIELDS.has(f)) };
+}
+
+/** How the component list of one tree was made, for the build report. */
+export interface ComponentResolution {
+  readonly components: Component[];
+  /** Components whose path components.yaml does not know (named by derivation). */
+  readonly derived: readonly { name: string; path: string }[];
+  /** Known components example/ no longer lists (none of their paths is in it). */
+  readonly vanished: readonly { name: string; paths: readonly string[] }[];
+}
+
+/**
+ * The component list of one upstream tree: every `resources` entry of example/, in
+ * example/'s order, named by components.yaml. A path the table does not know gets a
+ * derived name and is reported, not refused; entries that share a name form one component.
+ */
+export function resolveComponents(
+  treeDir: string,
+  known: readonly KnownComponent[],
+  example: ExampleLayout = readExample(treeDir),
+): ComponentResolution {
+  const byPath = new Map(known.flatMap((k) => k.paths.map((p) => [p, k] as const)));
+  const taken = new Set(known.map((k) => k.name));
+  const order: string[] = [];
+  const groups = new Map<string, { paths: string[]; description: string; derived: boolean }>();
+  const derived: { name: string; path: string }[] = [];
+  for (const path of example.entries) {
+    const absolute = join(treeDir, path);
+    if (
+      !existsSync(absolute) ||
+      (statSync(absolute).isDirectory() && !findKustomizationFile(absolute))
+    ) {
       throw new KfchartsError(
         'component-list-invalid',
-        `${EXAMPLE_PATH}/kustomization.yaml lists ${path}, which no component in ${listFile} covers`,
+        `${EXAMPLE_PATH}/kustomization.yaml lists ${path}, which is not a kustomization or file in the upstream tree`,
       );
     }
+    const entry = byPath.get(path);
+    let name = entry?.name;
+    if (name === undefined) {
+      name = deriveName(path, taken);
+      taken.add(name);
+      derived.push({ name, path });
+    }
+    const group = groups.get(name);
+    if (group) group.paths.push(path);
+    else {
+      order.push(name);
+      groups.set(name, {
+        paths: [path],
+        description:
+          entry?.description ?? `Upstream ${path} (new in this release; named by kfcharts)`,
+        derived: entry === undefined,
+      });
+    }
   }
+  const components: Component[] = order.map((name) => {
+    const g = groups.get(name) as { paths: string[]; description: string; derived: boolean };
+    return {
+      name,
+      paths: g.paths,
+      description: g.description,
+      optional: false,
+      derived: g.derived,
+    };
+  });
+  for (const k of known) {
+    if (!k.optional || groups.has(k.name)) continue;
+    const path = k.paths.find((p) => findKustomizationFile(join(treeDir, p)));
+    if (path) {
+      components.push({
+        name: k.name,
+        paths: [path],
+        description: k.description,
+        optional: true,
+        derived: false,
+      });
+    }
+  }
+  const vanished = known
+    .filter((k) => !k.optional && !groups.has(k.name))
+    .map((k) => ({ name: k.name, paths: k.paths }));
+  return { components, derived, vanished };
+}
+
+/** Path segments that say how a kustomization is laid out, not what it is. */
+const LAYOUT_SEGMENTS = new Set([
+  'base',
+  'bases',
+  'overlays',
+  'overlay',
+  'upstream',
+  'kubeflow',
+  'default',
+  'installs',
+  'install',
+  'env',
+  'config',
+  'manifests',
+  'common',
+  'applications',
+  'apps',
+  'experimental',
+  'contrib',
+]);
+
+/**
+ * A chart name for a path components.yaml does not know: its last segment that names
+ * something (`common/networkpolicies/base` → `networkpolicies`), made a valid Helm chart
+ * name and values key, unique among the names already taken.
+ */
+export function deriveName(path: string, taken: ReadonlySet<string>): string {
+  const segments = path
+    .replace(/\.ya?ml$/, '')
+    .split('/')
+    .filter((s) => s !== '' && s !== '.' && s !== '..' && s !== EXAMPLE_PATH);
+  const meaningful = segments.filter((s) => !LAYOUT_SEGMENTS.has(s.toLowerCase()));
+  const raw = meaningful.at(-1) ?? segments.at(-1) ?? 'component';
+  const base =
+    raw
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'component';
+  const stem = /^[a-z]/.test(base) ? base : `c-${base}`;
+  let name = stem;
+  for (let i = 2; taken.has(name); i++) name = `${stem}-${i}`;
+  return name;
 }
 
 /** `apps/a/`, `./apps/a` and `apps/x/../a` all name `apps/a`. */

@@ -115,13 +115,13 @@ function emitChart(
       yaml({
         apiVersion: 'v2',
         name: component.name,
-        description: `${component.description}: kubeflow/manifests ${input.tag} ${component.path}`,
+        description: `${component.description}: kubeflow/manifests ${input.tag} ${component.paths.join(', ')}`,
         type: 'application',
         version,
         appVersion: input.tag,
         home: HOME,
-        sources: [`${SOURCE}/tree/${input.tag}/${component.path}`],
-        annotations: { 'kfcharts.dev/upstream-path': component.path },
+        sources: component.paths.map((p) => `${SOURCE}/tree/${input.tag}/${p}`),
+        annotations: { 'kfcharts.dev/upstream-path': component.paths.join(',') },
       }),
     );
     files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
@@ -216,7 +216,7 @@ function json(value: unknown): string {
 function chartReadme(release: PlannedRelease, input: ChartsInput): string {
   const rows = release.components.map(({ component, objects }) => {
     const crds = objects.filter(isCrd).length;
-    return `| \`${component.name}\` | \`${component.path}\` | ${objects.length} | ${crds} | ${component.description} |`;
+    return `| \`${component.name}\` | ${component.paths.map((p) => `\`${p}\``).join(', ')} | ${objects.length} | ${crds} | ${component.description} |`;
   });
   const total = release.components.reduce((n, c) => n + c.objects.length, 0);
   const order = input.plan.releases

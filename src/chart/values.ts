@@ -19,7 +19,11 @@ export function chartValuesYaml(chart: string, tag: string, present: readonly Co
     '',
   ];
   for (const c of present) {
-    lines.push(`# ${c.description} (${c.path})`, `${c.name}:`, `  enabled: ${!c.optional}`);
+    lines.push(
+      `# ${c.description} (${c.paths.join(', ')})`,
+      `${c.name}:`,
+      `  enabled: ${!c.optional}`,
+    );
     for (const [key, schema] of Object.entries(componentSchemas[c.name] ?? {})) {
       lines.push(...valuesLines(key, schema, '  '));
     }
@@ -90,7 +94,7 @@ export function chartValuesSchema(
   for (const c of components) {
     properties[c.name] = {
       type: 'object',
-      description: `${c.description} (upstream ${c.path})`,
+      description: `${c.description} (upstream ${c.paths.join(', ')})`,
       additionalProperties: false,
       properties: {
         enabled: { type: 'boolean', default: !c.optional, description: `Install ${c.name}.` },

@@ -1,29 +1,57 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defaultComponentsPath } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
 import { defaultPaths } from '../paths.ts';
-import { defaultLockPath, renderLock } from '../upstream/lock.ts';
+import {
+  nearestReleasePath,
+  readLock,
+  releaseDataPath,
+  renderLock,
+  type UpstreamLock,
+} from '../upstream/lock.ts';
 import { pinUpstream } from '../upstream/pin.ts';
 import { parseCommandArgs } from './options.ts';
 
+/**
+ * `kfcharts lock --tag <tag>`: pins a tag of the mirror in upstream/<tag>.yaml. A tag
+ * pinned before keeps its expectations and deviations; a new one starts from the nearest
+ * older release's (`inheritedFrom`), so its first build reports what moved.
+ */
 export async function lockCommand(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(args, {
     tag: { type: 'string' },
+    repository: { type: 'string' },
     components: { type: 'string' },
     out: { type: 'string' },
   });
   if (!values.tag)
     throw new KfchartsError('usage', 'lock needs --tag <upstream tag>, e.g. --tag 26.03');
-  const lock = await pinUpstream({
+  const pin = await pinUpstream({
     paths: defaultPaths(),
     tag: values.tag,
     componentsFile: values.components ? resolve(values.components) : defaultComponentsPath,
+    ...(values.repository && { repository: values.repository }),
     log: (line) => console.error(line),
   });
-  const out = values.out ? resolve(values.out) : defaultLockPath;
+  const out = values.out ? resolve(values.out) : releaseDataPath(values.tag);
+  const base = existsSync(out) ? out : nearestReleasePath(values.tag);
+  const previous: UpstreamLock | undefined = base === undefined ? undefined : readLock(base);
+  const lock: UpstreamLock = {
+    ...pin,
+    ...(previous?.chartRevision !== undefined &&
+      base === out && { chartRevision: previous.chartRevision }),
+    ...(previous && base !== out && { inheritedFrom: previous.upstream.tag }),
+    ...(previous?.inheritedFrom !== undefined &&
+      base === out && { inheritedFrom: previous.inheritedFrom }),
+    expect: previous?.expect ?? {},
+    deviations: previous?.deviations ?? [],
+  };
   writeFileSync(out, renderLock(lock));
   console.log(
-    `wrote ${out}: ${lock.upstream.repository} ${lock.upstream.tag}, ${lock.remoteCache.refs.length} remote refs`,
+    `wrote ${out}: ${lock.upstream.repository} ${lock.upstream.tag}, ${lock.remoteCache.refs.length} remote refs` +
+      (lock.inheritedFrom
+        ? `; expectations and deviations from ${lock.inheritedFrom}, to review`
+        : ''),
   );
 }

@@ -6,6 +6,7 @@ import { defaultPaths } from '../paths.ts';
 
 /** Options every command that builds shares; parsed by node:util parseArgs. */
 export const SOURCE_OPTIONS = {
+  tag: { type: 'string' },
   manifests: { type: 'string' },
   'remote-cache': { type: 'string' },
   lock: { type: 'string' },
@@ -15,6 +16,7 @@ export const SOURCE_OPTIONS = {
 } as const;
 
 export interface SourceValues {
+  tag?: string | undefined;
   manifests?: string | undefined;
   'remote-cache'?: string | undefined;
   lock?: string | undefined;
@@ -24,11 +26,18 @@ export interface SourceValues {
 }
 
 export function buildOptionsFrom(values: SourceValues, log: (line: string) => void): BuildOptions {
+  if (values.tag !== undefined && (values.manifests !== undefined || values.lock !== undefined)) {
+    throw new KfchartsError(
+      'usage',
+      '--tag selects a pinned release; it goes with neither --manifests nor --lock',
+    );
+  }
   const abs = (p: string | undefined) => (p === undefined ? undefined : resolve(p));
   return {
     paths: defaultPaths(),
     log,
     useCache: !values['no-cache'],
+    ...(values.tag !== undefined && { tag: values.tag }),
     ...(values.manifests !== undefined && { manifests: resolve(values.manifests) }),
     ...(values['remote-cache'] !== undefined && { remoteCache: resolve(values['remote-cache']) }),
     ...(values.lock !== undefined && { lockPath: abs(values.lock) as string }),

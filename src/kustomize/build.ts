@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { KfchartsError } from '../errors.ts';
+import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { createProgress, mapConcurrent } from '../progress.ts';
 import type { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
@@ -18,6 +18,8 @@ export interface KustomizeOutput {
   readonly cached: boolean;
   /** Kustomization folders the build reached (relative to the tree). */
   readonly dirs: readonly string[];
+  /** With `allowFailure`: kustomize's error (and `yaml` is empty). */
+  readonly error?: string;
 }
 
 export interface KustomizeOptions {
@@ -26,6 +28,8 @@ export interface KustomizeOptions {
   readonly cacheDir: string | undefined;
   readonly concurrency?: number;
   readonly title?: string;
+  /** A failed build yields an output with `error` instead of failing the lot. */
+  readonly allowFailure?: boolean;
 }
 
 /** A kustomization to build: a component, or upstream's example/ as a whole. */
@@ -87,10 +91,25 @@ export async function kustomizeAll(
           dirs,
         };
       }
-      const yaml = await options.kubectl.kustomize(
-        join(tree.dir, target.path),
-        `component '${target.name}'`,
-      );
+      let yaml: string;
+      try {
+        yaml = await options.kubectl.kustomize(
+          join(tree.dir, target.path),
+          `component '${target.name}'`,
+        );
+      } catch (error) {
+        if (!options.allowFailure || !isKfchartsError(error)) throw error;
+        progress.step(target.name, '(failed)');
+        const message = [error.message, error.details].filter(Boolean).join('\n');
+        return {
+          name: target.name,
+          path: target.path,
+          yaml: '',
+          cached: false,
+          dirs,
+          error: message,
+        };
+      }
       if (cacheFile) {
         mkdirSync(options.cacheDir as string, { recursive: true });
         writeFileSync(`${cacheFile}.${process.pid}.tmp`, yaml);

@@ -9,8 +9,8 @@ import { projectRoot } from '../paths.ts';
 export interface ReleaseLayout {
   readonly releases: readonly ReleaseSpec[];
   readonly placements: readonly Placement[];
-  /** kind → expected count for the keep-<kind> rules. */
-  readonly keep: Readonly<Record<string, number>>;
+  /** Kinds the keep-<kind> rules annotate (generic: no counts). */
+  readonly keep: readonly string[];
 }
 
 export interface ReleaseSpec {

@@ -327,14 +327,15 @@ export function renderTemplate(object: ManifestObject): string {
 }
 
 /**
- * A values rule: selects objects like every ObjectRule (with its expected count) and
- * records template edits on each. An edit that finds no target fails like a miss.
+ * A values rule: selects objects like every ObjectRule and records template edits on
+ * each. An edit that finds no target is drift, like a changed count.
  */
 export function templateRule(rule: {
   id: string;
   description: string;
   component: string;
-  expect: number;
+  /** A generic transform (no expectation; see src/rules/rule.ts). */
+  generic?: boolean;
   /** Which objects of `component` the rule changes. */
   select(object: ManifestObject): boolean;
   edit(editor: ObjectEditor): void;
@@ -343,7 +344,7 @@ export function templateRule(rule: {
     id: rule.id,
     description: rule.description,
     component: rule.component,
-    expect: rule.expect,
+    ...(rule.generic && { generic: true }),
     matches: (object, component) => component === rule.component && rule.select(object),
     apply(object) {
       const editor = new ObjectEditor(object, rule.id);

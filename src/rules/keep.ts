@@ -5,14 +5,15 @@ export const RESOURCE_POLICY = 'helm.sh/resource-policy';
 
 /**
  * `helm.sh/resource-policy: keep` on every object of `kind`: `helm uninstall` then leaves
- * it (and what it holds) in the cluster. `expect` is the pinned upstream's count of that
- * kind (releases.yaml `keep`). Objects upstream already marks count as matched, unchanged.
+ * it (and what it holds) in the cluster. A generic transform: it changes however many
+ * there are and reports the count. Objects upstream already marks count as matched.
  */
-export function keepRule(kind: string, expect: number): ObjectRule {
+export function keepRule(kind: string): ObjectRule {
   return {
     id: `keep-${kind.toLowerCase()}s`,
     description: `every ${kind} gets ${RESOURCE_POLICY}: keep`,
-    expect,
+    generic: true,
+    source: 'src/rules/keep.ts',
     matches: (object) => object.kind === kind && isBuiltInOrCrd(object.apiVersion),
     apply: (object) => addAnnotation(object, RESOURCE_POLICY, 'keep'),
   };

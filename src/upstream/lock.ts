@@ -1,9 +1,15 @@
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { readConfigFile } from '../config-file.ts';
+import { KfchartsError } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
+import { compareTags, parseTag } from './tags.ts';
 
-/** upstream.lock.yaml: the pinned kubeflow/manifests release and its remote references. */
+/**
+ * upstream/<tag>.yaml: everything kfcharts knows of one pinned upstream release, and
+ * nothing it knows of another. The folder is the lock: one file per pinned release.
+ */
 export interface UpstreamLock {
   readonly upstream: {
     readonly repository: string;
@@ -25,6 +31,12 @@ export interface UpstreamLock {
     readonly mirror: string;
     readonly refs: readonly LockedRemoteRef[];
   };
+  /** Set by `kfcharts lock` when it copied `expect` and `deviations` from an older release. */
+  readonly inheritedFrom?: string;
+  /** Targeted rules: rule id → how many objects the rule must change in this release. */
+  readonly expect?: Readonly<Record<string, number>>;
+  /** Differences from example/ built as one that verify allows (src/verify/deviations.ts). */
+  readonly deviations?: readonly KnownDeviation[];
 }
 
 export interface LockedRemoteRef {
@@ -34,21 +46,91 @@ export interface LockedRemoteRef {
   readonly sha256: string;
 }
 
+export interface KnownDeviation {
+  readonly object: string;
+  readonly pointer: string;
+  readonly example: unknown;
+  readonly charts: unknown;
+  readonly reason: string;
+}
+
 /** The forge's archive of a tag, as the lock's `upstream.url` names it. */
 export function tagArchiveUrl(repository: string, tag: string): string {
   return `https://github.com/${repository}/archive/refs/tags/${tag}.tar.gz`;
 }
 
-export const defaultLockPath = resolve(projectRoot, 'upstream.lock.yaml');
+/** upstream/: one release data file per pinned upstream tag. */
+export const releaseDataDir = resolve(projectRoot, 'upstream');
 
-export function readLock(path = defaultLockPath): UpstreamLock {
-  return readConfigFile<UpstreamLock>(path, 'upstream-lock.schema.json', 'lock-invalid');
+export function releaseDataPath(tag: string, dir = releaseDataDir): string {
+  return join(dir, `${tag}.yaml`);
+}
+
+/** The pinned tags, oldest first (release tags by their scheme, others last by name). */
+export function pinnedTags(dir = releaseDataDir): string[] {
+  if (!existsSync(dir)) return [];
+  const tags = readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => f.slice(0, -'.yaml'.length));
+  return tags.sort(compareTagNames);
+}
+
+export function compareTagNames(a: string, b: string): number {
+  const pa = parseTag(a);
+  const pb = parseTag(b);
+  if (pa && pb) return compareTags(pa, pb);
+  if (pa || pb) return pa ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The release data file a build uses: `tag`'s, or the newest pinned one's. */
+export function pinnedReleasePath(tag: string | undefined, dir = releaseDataDir): string {
+  const tags = pinnedTags(dir);
+  const chosen = tag ?? tags.at(-1);
+  if (chosen === undefined || !tags.includes(chosen)) {
+    throw new KfchartsError(
+      'lock-invalid',
+      chosen === undefined
+        ? `no upstream release is pinned (${dir} has no <tag>.yaml)`
+        : `upstream ${chosen} is not pinned (no ${releaseDataPath(chosen, dir)}); pinned: ${tags.join(', ') || 'none'}. Run \`kfcharts lock --tag ${chosen}\``,
+    );
+  }
+  return releaseDataPath(chosen, dir);
+}
+
+/**
+ * The data a build of an unpinned tree (`--manifests`) compares against: its own tag's
+ * when pinned, else the newest pinned release older than it (or the newest of all).
+ */
+export function nearestReleasePath(tag: string, dir = releaseDataDir): string | undefined {
+  const tags = pinnedTags(dir);
+  if (tags.includes(tag)) return releaseDataPath(tag, dir);
+  const older = tags.filter((t) => compareTagNames(t, tag) < 0);
+  const chosen = older.at(-1) ?? tags.at(-1);
+  return chosen === undefined ? undefined : releaseDataPath(chosen, dir);
+}
+
+export function readLock(path: string): UpstreamLock {
+  const lock = readConfigFile<UpstreamLock>(path, 'upstream-lock.schema.json', 'lock-invalid');
+  const seen = new Set<string>();
+  for (const d of lock.deviations ?? []) {
+    const key = `${d.object} ${d.pointer}`;
+    if (seen.has(key)) {
+      throw new KfchartsError('lock-invalid', `${path}: deviation ${key} is listed twice`);
+    }
+    seen.add(key);
+  }
+  return lock;
 }
 
 export function renderLock(lock: UpstreamLock): string {
   return [
-    '# The pinned upstream release. Written by `npm run kfcharts -- lock --tag <tag>`; the',
-    '# build checks every hash here before it uses the archive or a cached remote reference.',
+    `# kubeflow/manifests ${JSON.stringify(lock.upstream.tag)}: what kfcharts knows of this upstream release only.`,
+    '# upstream, remoteCache: the pin (`npm run kfcharts -- lock --tag <tag>`); the build checks',
+    '#   every hash before it uses the archive or a cached remote reference.',
+    '# expect: targeted rules (src/rules/) and how many objects each must change here; a',
+    '#   different count is drift, reported by the build with every other drift at once.',
+    '# deviations: where the charts differ from example/ built as one, allowed by verify.',
     stringify(lock, { lineWidth: 0 }),
   ].join('\n');
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { checkComponentsAgainstTree, EXAMPLE_PATH, readComponentList } from '../components.ts';
+import { EXAMPLE_PATH, readKnownComponents, resolveComponents } from '../components.ts';
 import { KfchartsError } from '../errors.ts';
 import { kustomizationClosure } from '../kustomize/closure.ts';
 import { REMOTE_DIR } from '../kustomize/localize.ts';
@@ -23,7 +23,8 @@ export interface PinOptions {
  * remote reference that example/ (and so some component) reaches, with its cache hash.
  */
 export async function pinUpstream(options: PinOptions): Promise<UpstreamLock> {
-  const repository = options.repository ?? 'kubeflow/manifests';
+  // kubeflow/manifests was renamed; the forge redirects the old name's URLs.
+  const repository = options.repository ?? 'kubeflow/community-distribution';
   const mirror = `kubeflow-manifests/${options.tag}.tar.gz`;
   const archive = join(options.paths.mirrorDir, mirror);
   const remoteMirror = 'remote-cache.tar.gz';
@@ -35,11 +36,10 @@ export async function pinUpstream(options: PinOptions): Promise<UpstreamLock> {
     remoteCache: join(options.paths.mirrorDir, remoteMirror),
     ...(options.log && { log: options.log }),
   });
-  const components = readComponentList(options.componentsFile);
-  checkComponentsAgainstTree(components, tree.dir, options.componentsFile);
+  const { components } = resolveComponents(tree.dir, readKnownComponents(options.componentsFile));
 
   const reached = new Set<string>();
-  for (const path of [EXAMPLE_PATH, ...components.map((c) => c.path)]) {
+  for (const path of [EXAMPLE_PATH, ...components.flatMap((c) => c.paths)]) {
     for (const dir of kustomizationClosure(tree.dir, path).dirs) reached.add(dir);
   }
   const refs = new Map<string, LockedRemoteRef>();

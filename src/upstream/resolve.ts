@@ -16,7 +16,7 @@ import type { Paths } from '../paths.ts';
 import { extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
 import { download } from './http.ts';
-import { defaultLockPath, readLock, type UpstreamLock } from './lock.ts';
+import { pinnedReleasePath, readLock, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
 
 /**
@@ -37,8 +37,10 @@ const WORKTREE_CODE = sha256(
 
 export interface UpstreamOptions {
   readonly paths: Paths;
-  /** Pinned build: this lock file (default upstream.lock.yaml). */
+  /** Pinned build: this release data file (default upstream/<tag>.yaml). */
   readonly lockPath?: string;
+  /** Pinned build of this upstream tag (default: the newest pinned). */
+  readonly tag?: string;
   /** Another upstream tree instead of the pinned one: a folder or a .tar.gz. */
   readonly manifests?: string;
   /** Remote-reference cache: a folder or a .tar.gz (default: the mirror's). */
@@ -61,6 +63,9 @@ export interface UpstreamTree {
   readonly lockedRefs: readonly string[] | undefined;
   /** The lock's chartRevision (0 without a lock). */
   readonly chartRevision: number;
+  /** The release data of a pinned build (undefined for --manifests), and its file. */
+  readonly lock: UpstreamLock | undefined;
+  readonly lockFile: string | undefined;
   /** Removes a fresh (uncached) tree; a no-op for a cached one. */
   dispose(): void;
 }
@@ -80,8 +85,11 @@ interface WorktreeMarker {
 export async function resolveUpstream(options: UpstreamOptions): Promise<UpstreamTree> {
   const log = options.log ?? (() => {});
   const { paths } = options;
-  const lock =
-    options.manifests === undefined ? readLock(options.lockPath ?? defaultLockPath) : undefined;
+  const lockFile =
+    options.manifests === undefined
+      ? (options.lockPath ?? pinnedReleasePath(options.tag))
+      : undefined;
+  const lock = lockFile === undefined ? undefined : readLock(lockFile);
 
   const input = lock ? await pinnedArchive(lock, options) : localInput(options.manifests as string);
   const remoteInput =
@@ -92,7 +100,9 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
   const remoteKey = existsSync(remoteInput) ? inputHash(remoteInput) : 'none';
 
   const key = sha256(
-    `${WORKTREE_CODE}\n${input.hash}\n${remoteKey}\n${lock ? JSON.stringify(lock) : 'unpinned'}`,
+    // Everything that shapes the tree and its marker: the tag too, so one content under
+    // two names is two trees. Only the pin of the lock: expectations do not shape it.
+    `${WORKTREE_CODE}\n${input.hash}\n${input.tag}\n${remoteKey}\n${lock ? JSON.stringify([lock.upstream, lock.remoteCache]) : 'unpinned'}`,
   );
   const cached = options.useCache !== false;
   const workDir = cached
@@ -107,6 +117,8 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
     refs: marker.refs,
     lockedRefs,
     chartRevision: lock?.chartRevision ?? 0,
+    lock,
+    lockFile,
     dispose: () => {
       if (!cached) rmSync(workDir, { recursive: true, force: true });
     },
@@ -212,7 +224,7 @@ function localInput(path: string): Input {
     throw new KfchartsError('upstream-missing', `--manifests ${path} does not exist`);
   const isDir = statSync(path).isDirectory();
   const name = isDir ? basename(path) : basename(path).replace(/\.(tar\.gz|tgz)$/, '');
-  const tag = /^manifests-(.+)$/.exec(name)?.[1] ?? name;
+  const tag = /^(?:manifests|community-distribution)-(.+)$/.exec(name)?.[1] ?? name;
   // A tarball of upstream's layout has one top folder (manifests-<tag>/); strip it.
   return { kind: isDir ? 'dir' : 'tar', path, hash: inputHash(path), tag, strip: isDir ? 0 : 1 };
 }

@@ -1,28 +1,8 @@
-import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { readConfigFile } from '../config-file.ts';
-import { projectRoot } from '../paths.ts';
+import type { KnownDeviation } from '../upstream/lock.ts';
 import type { SetComparison } from './objects.ts';
 
-export interface KnownDeviation {
-  readonly upstream: string;
-  readonly object: string;
-  readonly pointer: string;
-  readonly example: unknown;
-  readonly charts: unknown;
-  readonly reason: string;
-}
-
-export const defaultDeviationsPath = resolve(projectRoot, 'known-deviations.yaml');
-
-export function readKnownDeviations(tag: string, path = defaultDeviationsPath): KnownDeviation[] {
-  const file = readConfigFile<{ deviations: KnownDeviation[] }>(
-    path,
-    'known-deviations.schema.json',
-    'verify-failed',
-  );
-  return file.deviations.filter((d) => d.upstream === tag);
-}
+export type { KnownDeviation };
 
 export interface DeviationCheck {
   /** Differences from example/ that the file explains. */
@@ -68,7 +48,9 @@ export function checkDeviations(
   }
   const stale = known
     .filter((d) => !used.has(d))
-    .map((d) => `${d.object} ${d.pointer}: listed in known-deviations but does not occur`);
+    .map(
+      (d) => `${d.object} ${d.pointer}: listed in the release data's deviations but does not occur`,
+    );
   return { explained, unexplained, stale };
 }
 

@@ -17,12 +17,8 @@ import { RESOURCE_POLICY } from '../rules/keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
-import {
-  checkDeviations,
-  type DeviationCheck,
-  defaultDeviationsPath,
-  readKnownDeviations,
-} from './deviations.ts';
+import { readLock } from '../upstream/lock.ts';
+import { checkDeviations, type DeviationCheck } from './deviations.ts';
 import {
   compareObjectSets,
   indexByKey,
@@ -176,7 +172,12 @@ async function verifyAgainst(
   );
   const deviations = checkDeviations(
     exampleComparison,
-    readKnownDeviations(rebuilt.tree.tag, options.deviationsFile ?? defaultDeviationsPath),
+    // The release data the build checked its rules against (upstream/<tag>.yaml), or
+    // another file given with --deviations.
+    (options.deviationsFile
+      ? readLock(options.deviationsFile)
+      : rebuilt.report.releaseData && readLock(rebuilt.report.releaseData.file)
+    )?.deviations ?? [],
   );
 
   const lint: VerifyReport['lint'] = [];
@@ -251,9 +252,10 @@ function planOfRendered(rendered: readonly RenderedObject[], rebuilt: BuildResul
         components: names.map((component) => ({
           component: components.get(component) ?? {
             name: component,
-            path: '',
+            paths: [],
             description: '',
             optional: false,
+            derived: false,
           },
           objects: mine
             .filter((o) => o.component === component)

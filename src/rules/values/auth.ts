@@ -68,7 +68,6 @@ export const authRules: readonly ObjectRule[] = [
   templateRule({
     id: 'auth-dex-connectors',
     description: "dex.connectors: Dex's config.yaml gains them, as JSON, when set",
-    expect: 1,
     component: 'dex',
     select: selectObject('ConfigMap', 'auth', 'dex'),
     edit(e) {
@@ -87,7 +86,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-dex-static-passwords',
     description:
       "dex.staticPasswords: the password database on or off and the static user's e-mail",
-    expect: 1,
     component: 'dex',
     select: selectObject('ConfigMap', 'auth', 'dex'),
     edit(e) {
@@ -109,7 +107,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-dex-deployment',
     description:
       "Dex's env: OIDC client and static password from existingSecrets (secretKeyRef) instead of the rendered Secrets, and dex.envFromSecret",
-    expect: 1,
     component: 'dex',
     select: selectObject('Deployment', 'auth', 'dex'),
     edit(e) {
@@ -142,7 +139,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-dex-oidc-client-secret',
     description:
       'dex-oidc-client: global.auth.oidcClient id and secret; left out with its existingSecret',
-    expect: 1,
     component: 'dex',
     select: selectObject('Secret', 'auth', 'dex-oidc-client'),
     edit(e) {
@@ -159,7 +155,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-dex-passwords-secret',
     description:
       "dex-passwords: the static user's bcrypt hash; left out with dex.staticPasswords off or its existingSecret",
-    expect: 1,
     component: 'dex',
     select: selectObject('Secret', 'auth', 'dex-passwords'),
     edit(e) {
@@ -173,7 +168,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-oauth2-proxy-secret',
     description:
       "oauth2-proxy's Secret: client id and secret (global.auth.oidcClient) and cookie secret; each key left out when its existingSecret holds it, the Secret when all are",
-    expect: 1,
     component: 'oauth2-proxy',
     select: selectObject('Secret', 'oauth2-proxy', 'oauth2-proxy-*'),
     edit(e) {
@@ -193,7 +187,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-oauth2-proxy-existing-secrets',
     description:
       'oauth2-proxy reads the client id and secret and the cookie secret from their existingSecrets',
-    expect: 1,
     component: 'oauth2-proxy',
     select: selectObject('Deployment', 'oauth2-proxy', 'oauth2-proxy'),
     edit(e) {
@@ -224,7 +217,6 @@ export const authRules: readonly ObjectRule[] = [
     id: 'auth-oauth2-proxy-extra-jwt-issuers',
     description:
       'oauth2-proxy-parameters EXTRA_JWT_ISSUERS: `issuer=audience` for each audience of each global.auth.extraJwtIssuers',
-    expect: 1,
     component: 'oauth2-proxy',
     select: selectObject('ConfigMap', 'oauth2-proxy', 'oauth2-proxy-parameters-*'),
     edit(e) {
@@ -239,7 +231,6 @@ export const authRules: readonly ObjectRule[] = [
   templateRule({
     id: 'auth-user-namespace-profile',
     description: "The default Profile's name and owner from user-namespace.profile",
-    expect: 1,
     component: 'user-namespace',
     select: selectObject('Profile', undefined, 'kubeflow-user-example-com'),
     edit(e) {

@@ -30,7 +30,6 @@ export const databaseRules: readonly ObjectRule[] = [
     id: 'database-pipeline-install-config',
     description:
       'pipeline-install-config: dbHost, mysqlHost, dbPort, mysqlPort from global.database',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'pipeline-install-config'),
     edit(e) {
@@ -45,7 +44,6 @@ export const databaseRules: readonly ObjectRule[] = [
   templateRule({
     id: 'database-mysql-secret',
     description: 'mysql-secret: the external user and password; left out with existingSecret',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('Secret', 'kubeflow', 'mysql-secret'),
     edit(e) {
@@ -61,7 +59,6 @@ export const databaseRules: readonly ObjectRule[] = [
   templateRule({
     id: 'database-pipelines-existing-secret',
     description: "Pipelines' workloads read global.database.existingSecret instead of mysql-secret",
-    expect: 3,
     component: 'pipelines',
     select: (o) =>
       o.kind === 'Deployment' &&
@@ -91,7 +88,6 @@ export const databaseRules: readonly ObjectRule[] = [
     id: 'database-katib-mysql-secrets',
     description:
       'katib-mysql-secrets: the external password and user; left out with existingSecret',
-    expect: 1,
     component: 'katib',
     select: selectObject('Secret', 'kubeflow', 'katib-mysql-secrets'),
     edit(e) {
@@ -106,7 +102,6 @@ export const databaseRules: readonly ObjectRule[] = [
     id: 'database-katib-db-manager',
     description:
       'katib-db-manager: host, port and user of global.database (Katib reads them from env)',
-    expect: 1,
     component: 'katib',
     select: selectObject('Deployment', 'kubeflow', 'katib-db-manager'),
     edit(e) {

@@ -27,7 +27,6 @@ export const domainRules: readonly ObjectRule[] = [
     id: 'domain-knative-config-domain',
     description:
       "Knative config-domain: the key example.com (upstream's default domain) → global.domain",
-    expect: 1,
     component: 'knative-serving',
     select: selectObject('ConfigMap', 'knative-serving', 'config-domain'),
     edit(e) {
@@ -39,7 +38,6 @@ export const domainRules: readonly ObjectRule[] = [
   templateRule({
     id: 'domain-kserve-ingress-domain',
     description: 'KServe inferenceservice-config: ingress.ingressDomain → global.domain',
-    expect: 1,
     component: 'kserve',
     select: selectObject('ConfigMap', 'kubeflow', 'inferenceservice-config'),
     edit(e) {
@@ -51,7 +49,6 @@ export const domainRules: readonly ObjectRule[] = [
   templateRule({
     id: 'domain-kubeflow-gateway-hosts',
     description: 'Gateway kubeflow/kubeflow-gateway: hosts global.domain and *.global.domain',
-    expect: 1,
     component: 'kubeflow-istio-resources',
     select: selectObject('Gateway', 'kubeflow', 'kubeflow-gateway'),
     edit(e) {
@@ -67,7 +64,6 @@ export const domainRules: readonly ObjectRule[] = [
   templateRule({
     id: 'domain-oauth2-proxy-redirect-url',
     description: 'oauth2-proxy.cfg: redirect_url → https://<global.domain>/oauth2/callback',
-    expect: 1,
     component: 'oauth2-proxy',
     // kustomize's hash-suffixed oauth2-proxy-<hash>, not -parameters-<hash> or -theme-<hash>
     select: (o) =>
@@ -84,7 +80,6 @@ export const domainRules: readonly ObjectRule[] = [
     id: 'domain-dex-redirect-uris',
     description:
       'Dex config.yaml: the static client also accepts https://<global.domain>/oauth2/callback',
-    expect: 1,
     component: 'dex',
     select: selectObject('ConfigMap', 'auth', 'dex'),
     edit(e) {

@@ -5,7 +5,7 @@ import {
   normalizeImage,
   normalizeImagePrefix,
 } from '../../images.ts';
-import type { ManifestObject } from '../../manifest/object.ts';
+import { type ManifestObject, objectKey } from '../../manifest/object.ts';
 import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import { container, type Target } from './template.ts';
@@ -20,148 +20,89 @@ import { container, type Target } from './template.ts';
  * Argo's executor, Istio's hub, ...).
  *
  * The references are found by the scanner of src/images.ts (the one `kfcharts images`
- * lists from). `image` fields of the objects' own YAML are rewritten wherever they are;
- * every other reference must stand in a scalar this file names in PLACES, with the number
- * of references it holds. A reference anywhere else, a component missing from PLACES, or
- * a changed count fails the build naming the object and the reference, so a new upstream
- * release cannot leave an image behind silently.
+ * lists from) and every one is rewritten, wherever it stands: a generic transform, with
+ * no count to fail. `image` fields are what every consumer reads; any other scalar (a
+ * ConfigMap payload, an env var, an arg) is listed in KNOWN_PLACES once someone checked
+ * that its consumer takes a plain reference. A reference in an unlisted scalar is still
+ * rewritten, and the build report names it for review, so a new upstream release can
+ * neither leave an image behind nor slip a new kind of place through unseen.
  */
 
-/** A scalar of an object that names `images` references besides `image` fields. */
-type Place = readonly [
-  kind: string,
-  namespace: string | undefined,
-  name: string,
-  scalar: string,
-  images: number,
-];
-
-interface ComponentImages {
-  /** Objects of the component that name images (26.03). */
-  readonly objects: number;
-  readonly places?: readonly Place[];
-}
+/** A scalar of an object, besides `image` fields, whose consumer reads image references. */
+type Place = readonly [kind: string, namespace: string | undefined, name: string, scalar: string];
 
 const CONTROLLER = 'spec.template.spec.containers';
 
-/** Every component of components.yaml, with what its objects name. */
-export const IMAGE_COMPONENTS: Readonly<Record<string, ComponentImages>> = {
-  'cert-manager': {
-    objects: 3,
-    places: [
-      [
-        'Deployment',
-        'cert-manager',
-        'cert-manager',
-        `${CONTROLLER}[cert-manager-controller].args[--acme-http01-solver-image]`,
-        1,
-      ],
+/** Known places by component (components.yaml names). */
+export const KNOWN_PLACES: Readonly<Record<string, readonly Place[]>> = {
+  'cert-manager': [
+    [
+      'Deployment',
+      'cert-manager',
+      'cert-manager',
+      `${CONTROLLER}[cert-manager-controller].args[--acme-http01-solver-image]`,
     ],
-  },
-  'istio-crds': { objects: 0 },
-  'istio-namespace': { objects: 0 },
-  istio: {
-    objects: 5,
-    places: [
-      // busybox in the grpc-simple injection template; the hub of the injected proxies
-      ['ConfigMap', 'istio-system', 'istio-sidecar-injector', 'data.config', 1],
-      ['ConfigMap', 'istio-system', 'istio-sidecar-injector', 'data.values', 1],
-      ['ConfigMap', 'istio-system', 'values', 'data.merged-values', 1],
-      ['ConfigMap', 'istio-system', 'values', 'data.original-values', 1],
+  ],
+  istio: [
+    // busybox in the grpc-simple injection template; the hub of the injected proxies
+    ['ConfigMap', 'istio-system', 'istio-sidecar-injector', 'data.config'],
+    ['ConfigMap', 'istio-system', 'istio-sidecar-injector', 'data.values'],
+    ['ConfigMap', 'istio-system', 'values', 'data.merged-values'],
+    ['ConfigMap', 'istio-system', 'values', 'data.original-values'],
+  ],
+  'knative-serving': [
+    ['ConfigMap', 'knative-serving', 'config-deployment', 'data.queue-sidecar-image'],
+  ],
+  pipelines: [
+    ['ConfigMap', 'kubeflow', 'pipeline-install-config', 'data.cacheImage'],
+    [
+      'Deployment',
+      'kubeflow',
+      'ml-pipeline',
+      `${CONTROLLER}[ml-pipeline-api-server].env[V2_DRIVER_IMAGE].value`,
     ],
-  },
-  'oauth2-proxy': { objects: 1 },
-  dex: { objects: 1 },
-  'knative-serving': {
-    objects: 8,
-    places: [['ConfigMap', 'knative-serving', 'config-deployment', 'data.queue-sidecar-image', 1]],
-  },
-  'cluster-local-gateway': { objects: 1 },
-  'kubeflow-namespace': { objects: 0 },
-  'kubeflow-roles': { objects: 0 },
-  'kubeflow-istio-resources': { objects: 0 },
-  pipelines: {
-    objects: 16,
-    places: [
-      ['ConfigMap', 'kubeflow', 'pipeline-install-config', 'data.cacheImage', 1],
-      [
-        'Deployment',
-        'kubeflow',
-        'ml-pipeline',
-        `${CONTROLLER}[ml-pipeline-api-server].env[V2_DRIVER_IMAGE].value`,
-        1,
-      ],
-      [
-        'Deployment',
-        'kubeflow',
-        'ml-pipeline',
-        `${CONTROLLER}[ml-pipeline-api-server].env[V2_LAUNCHER_IMAGE].value`,
-        1,
-      ],
-      [
-        'Deployment',
-        'kubeflow',
-        'workflow-controller',
-        `${CONTROLLER}[workflow-controller].args[--executor-image]`,
-        1,
-      ],
+    [
+      'Deployment',
+      'kubeflow',
+      'ml-pipeline',
+      `${CONTROLLER}[ml-pipeline-api-server].env[V2_LAUNCHER_IMAGE].value`,
     ],
-  },
-  katib: {
-    objects: 6,
-    places: [
-      ['ConfigMap', 'kubeflow', 'katib-config', 'data.katib-config.yaml', 15],
-      ['ConfigMap', 'kubeflow', 'trial-templates', 'data.defaultTrialTemplate.yaml', 1],
-      ['ConfigMap', 'kubeflow', 'trial-templates', 'data.enasCPUTemplate', 1],
-      ['ConfigMap', 'kubeflow', 'trial-templates', 'data.pytorchJobTemplate', 2],
+    [
+      'Deployment',
+      'kubeflow',
+      'workflow-controller',
+      `${CONTROLLER}[workflow-controller].args[--executor-image]`,
     ],
-  },
-  'central-dashboard': { objects: 1 },
-  'admission-webhook': { objects: 1 },
-  'jupyter-web-app': {
-    objects: 2,
-    places: [
-      ['ConfigMap', 'kubeflow', 'jupyter-web-app-config-*', 'data.spawner_ui_config.yaml', 11],
+  ],
+  katib: [
+    ['ConfigMap', 'kubeflow', 'katib-config', 'data.katib-config.yaml'],
+    ['ConfigMap', 'kubeflow', 'trial-templates', 'data.defaultTrialTemplate.yaml'],
+    ['ConfigMap', 'kubeflow', 'trial-templates', 'data.enasCPUTemplate'],
+    ['ConfigMap', 'kubeflow', 'trial-templates', 'data.pytorchJobTemplate'],
+  ],
+  'jupyter-web-app': [
+    ['ConfigMap', 'kubeflow', 'jupyter-web-app-config-*', 'data.spawner_ui_config.yaml'],
+  ],
+  'volumes-web-app': [
+    [
+      'Deployment',
+      'kubeflow',
+      'volumes-web-app-deployment',
+      `${CONTROLLER}[volumes-web-app].env[VOLUME_VIEWER_IMAGE].value`,
     ],
-  },
-  'notebook-controller': { objects: 1 },
-  profiles: { objects: 1 },
-  'pvcviewer-controller': { objects: 1 },
-  'volumes-web-app': {
-    objects: 1,
-    places: [
-      [
-        'Deployment',
-        'kubeflow',
-        'volumes-web-app-deployment',
-        `${CONTROLLER}[volumes-web-app].env[VOLUME_VIEWER_IMAGE].value`,
-        1,
-      ],
-    ],
-  },
-  'tensorboard-controller': {
-    objects: 2,
-    places: [
-      ['ConfigMap', 'kubeflow', 'tensorboard-controller-config-*', 'data.TENSORBOARD_IMAGE', 1],
-    ],
-  },
-  'tensorboards-web-app': { objects: 1 },
-  trainer: { objects: 8 },
-  'user-namespace': { objects: 0 },
-  kserve: {
-    objects: 16,
-    places: [
-      'agent',
-      'batcher',
-      'explainers',
-      'localModel',
-      'logger',
-      'router',
-      'storageInitializer',
-    ].map((key): Place => ['ConfigMap', 'kubeflow', 'inferenceservice-config', `data.${key}`, 1]),
-  },
-  'models-web-app': { objects: 1 },
-  'spark-operator': { objects: 2 },
+  ],
+  'tensorboard-controller': [
+    ['ConfigMap', 'kubeflow', 'tensorboard-controller-config-*', 'data.TENSORBOARD_IMAGE'],
+  ],
+  kserve: [
+    'agent',
+    'batcher',
+    'explainers',
+    'localModel',
+    'logger',
+    'router',
+    'storageInitializer',
+  ].map((key): Place => ['ConfigMap', 'kubeflow', 'inferenceservice-config', `data.${key}`]),
 };
 
 const REGISTRY = 'include "kfcharts.imageRegistry" $';
@@ -229,42 +170,37 @@ const FRONTEND = {
   image: 'ghcr.io/kubeflow/kfp-frontend',
 };
 
-function componentRule(
-  component: string,
-  images: ComponentImages,
-  scan: (o: ManifestObject) => FoundImage[],
-): ObjectRule {
-  const places = (images.places ?? []).map(([kind, ns, name, scalar, count]) => ({
-    select: selectObject(kind, ns, name),
-    scalar,
-    count,
-  }));
-  const frontend = component === 'pipelines' ? selectObject(...FRONTEND.deployment) : undefined;
-  return templateRule({
-    id: `images-${component}`,
-    description: `${component}: every image through global.imageRegistry`,
-    component,
-    expect: images.objects,
+/**
+ * The image rule: one generic transform over every component. References in `image`
+ * fields and in KNOWN_PLACES are rewritten silently; references elsewhere are rewritten
+ * too and listed by `notes()` for the build report.
+ */
+function imagesRule(scan: (o: ManifestObject) => FoundImage[]): ObjectRule {
+  const places = Object.entries(KNOWN_PLACES).flatMap(([component, list]) =>
+    list.map(([kind, ns, name, scalar]) => ({
+      component,
+      select: selectObject(kind, ns, name),
+      scalar,
+    })),
+  );
+  const frontend = selectObject(...FRONTEND.deployment);
+  const unlisted = new Set<string>();
+  let component = '';
+  const rule = templateRule({
+    id: 'images',
+    description: 'every image through global.imageRegistry',
+    component: '',
+    generic: true,
     select: (object) => scan(object).length > 0,
     edit(e) {
       const found = scan(e.object);
-      const here = places.filter((p) => p.select(e.object));
+      const here = places.filter((p) => p.component === component && p.select(e.object));
       for (const f of found) {
         if (isImageField(f) || here.some((p) => p.scalar === f.scalar)) continue;
-        throw new EditError(
-          `names the image '${f.image}' at ${f.at}, a place no images rule covers: add [kind, namespace, name, '${f.scalar}', count] to IMAGE_COMPONENTS['${component}'].places in src/rules/values/images.ts, and teach the consumer about the registry if it is not a plain reference`,
-        );
-      }
-      for (const p of here) {
-        const at = found.filter((f) => f.scalar === p.scalar);
-        if (at.length !== p.count) {
-          throw new EditError(
-            `${p.scalar} names ${at.length} image reference(s), expected ${p.count}: ${at.map((f) => `${f.image} (${f.at})`).join(', ') || 'none'}`,
-          );
-        }
+        unlisted.add(`${component}: ${objectKey(e.object)} ${f.scalar}: ${f.image}`);
       }
       rewrite(e, found);
-      if (frontend?.(e.object)) {
+      if (component === 'pipelines' && frontend(e.object)) {
         e.append([...container(FRONTEND.container), 'env'], `(${REGISTRY})`, [
           '- name: FRONTEND_IMAGE',
           `  value: {{ ${REGISTRY} }}/${FRONTEND.image}`,
@@ -272,12 +208,28 @@ function componentRule(
       }
     },
   });
+  const { component: _anchor, ...anyComponent } = rule;
+  return {
+    ...anyComponent,
+    // applyRules calls apply right after matches on the same object: edit() reads the
+    // component's name from here to pick its known places.
+    matches(object, name) {
+      component = name;
+      return scan(object).length > 0;
+    },
+    notes: () =>
+      [...unlisted]
+        .sort()
+        .map(
+          (u) =>
+            `rewritten in a place KNOWN_PLACES (src/rules/values/images.ts) does not list: ${u}`,
+        ),
+  };
 }
 
 /**
- * The image rules: one per component (its objects that name images, with the expected
- * count), the check that sync.py still reads FRONTEND_IMAGE, and the check that no
- * component outside IMAGE_COMPONENTS names an image.
+ * The image rules: the generic rewrite, and the targeted check that sync.py still reads
+ * FRONTEND_IMAGE (which the rewrite sets for the pipelines profile controller).
  */
 export function imageRules(): ObjectRule[] {
   const cache = new Map<string, FoundImage[]>();
@@ -291,28 +243,13 @@ export function imageRules(): ObjectRule[] {
   };
   const code = selectObject(...FRONTEND.code);
   return [
-    ...Object.entries(IMAGE_COMPONENTS).map(([component, images]) =>
-      componentRule(component, images, scan),
-    ),
+    imagesRule(scan),
     {
       id: 'images-pipelines-frontend-default',
-      description: `sync.py of Pipelines' profile controller reads FRONTEND_IMAGE, defaulting to ${FRONTEND.image} (images-pipelines sets it)`,
+      description: `sync.py of Pipelines' profile controller reads FRONTEND_IMAGE, defaulting to ${FRONTEND.image} (the images rule sets it)`,
       component: 'pipelines',
-      expect: 1,
       matches: (object, component) =>
         component === 'pipelines' && code(object) && object.text.includes(FRONTEND.default),
-      apply: (object) => object,
-    },
-    {
-      id: 'images-other-components',
-      description:
-        'every component that names images has an entry in IMAGE_COMPONENTS (src/rules/values/images.ts)',
-      // Anchored to a component of kubeflow/manifests, so that builds of other trees
-      // (test fixtures) skip it like the other rules; it changes nothing.
-      component: 'pipelines',
-      expect: 0,
-      matches: (object, component) =>
-        !Object.hasOwn(IMAGE_COMPONENTS, component) && scan(object).length > 0,
       apply: (object) => object,
     },
   ];

@@ -1,4 +1,4 @@
-import type { ObjectRule } from '../rule.ts';
+import { definedIn, type ObjectRule } from '../rule.ts';
 import { authRules } from './auth.ts';
 import { databaseRules } from './database.ts';
 import { domainRules } from './domain.ts';
@@ -8,17 +8,19 @@ import { objectStorageRules } from './object-storage.ts';
 import { restartRules } from './restart.ts';
 
 /**
- * Every rule that lifts a setting of the pinned upstream into values, one module per
- * concern. They run after the keep rules, on kustomize's final text.
+ * Every rule that lifts a setting of upstream into values, one module per concern. They
+ * run after the keep rules, on kustomize's final text. How many objects each targeted
+ * rule must change is release data (upstream/<tag>.yaml `expect`), not code.
  */
 export function valuesRules(): ObjectRule[] {
+  const at = (file: string) => `src/rules/values/${file}`;
   return [
-    ...databaseRules,
-    ...objectStorageRules,
-    ...authRules,
-    ...domainRules,
-    ...namespaceRules,
-    ...imageRules(),
-    ...restartRules,
+    ...definedIn(at('database.ts'), databaseRules),
+    ...definedIn(at('object-storage.ts'), objectStorageRules),
+    ...definedIn(at('auth.ts'), authRules),
+    ...definedIn(at('domain.ts'), domainRules),
+    ...definedIn(at('namespaces.ts'), namespaceRules),
+    ...definedIn(at('images.ts'), imageRules()),
+    ...definedIn(at('restart.ts'), restartRules),
   ];
 }

@@ -4,23 +4,12 @@ import { ifElse, json } from './template.ts';
 
 /**
  * global.namespaceLabels: `{<namespace>: {<label>: <value>}}` adds labels to the
- * Namespace objects the charts create (26.03: auth, cert-manager, istio-system,
- * knative-serving, kubeflow, kubeflow-system, oauth2-proxy; all in kubeflow-platform).
- * A label upstream already sets on that Namespace (e.g. istio-injection on kubeflow,
- * pod-security.kubernetes.io/enforce everywhere) takes the user's value in place, so no
- * key is ever printed twice; the others are appended in key order. Keys and values are
- * printed through toJson.
+ * Namespace objects the charts create (the values schema accepts exactly those, from the
+ * build). A label upstream already sets on that Namespace (e.g. istio-injection on
+ * kubeflow, pod-security.kubernetes.io/enforce everywhere) takes the user's value in
+ * place, so no key is ever printed twice; the others are appended in key order. Keys and
+ * values are printed through toJson. A generic transform: every Namespace, however many.
  */
-const NAMESPACES = [
-  'auth',
-  'cert-manager',
-  'istio-system',
-  'knative-serving',
-  'kubeflow',
-  'kubeflow-system',
-  'oauth2-proxy',
-] as const;
-
 const ID = 'namespace-labels';
 
 /** The user's labels of namespace `ns`: a map, empty when unset. */
@@ -28,21 +17,14 @@ function labelsOf(ns: string): string {
   return `(index (default dict $.Values.global.namespaceLabels) ${JSON.stringify(ns)} | default dict)`;
 }
 
-/**
- * One rule over the Namespaces of every component (they live in several), anchored to
- * kubeflow-namespace so builds without the Kubeflow components (test fixtures) skip it.
- */
+/** One rule over the Namespaces of every component (they live in several). */
 export const namespaceRules: readonly ObjectRule[] = [
   {
     id: ID,
-    description: `global.namespaceLabels: extra labels on the Namespaces ${NAMESPACES.join(', ')}`,
-    expect: NAMESPACES.length,
-    component: 'kubeflow-namespace',
+    description: 'global.namespaceLabels: extra labels on every Namespace the charts create',
+    generic: true,
     matches: (object) => object.kind === 'Namespace' && object.apiVersion === 'v1',
     apply(object) {
-      if (!(NAMESPACES as readonly string[]).includes(object.name)) {
-        throw new EditError(`Namespace ${object.name} is not in the list of ${ID}`);
-      }
       const e = new ObjectEditor(object, ID);
       const labels = labelsOf(object.name);
       const path = ['metadata', 'labels'];

@@ -78,7 +78,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-artifact-secret',
     description:
       'mlpipeline-minio-artifact: the external access and secret key; left out with existingSecret',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('Secret', 'kubeflow', SECRET),
     edit(e) {
@@ -95,7 +94,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-pipeline-install-config',
     description:
       'pipeline-install-config: bucketName (the API server bucket) from global.objectStorage',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'pipeline-install-config'),
     edit(e) {
@@ -106,7 +104,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-api-server',
     description:
       'ml-pipeline: OBJECTSTORECONFIG_HOST/PORT/SECURE/REGION of the store, credentials from existingSecret',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('Deployment', 'kubeflow', 'ml-pipeline'),
     edit(e) {
@@ -130,7 +127,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-ui',
     description:
       'ml-pipeline-ui: MINIO_HOST/PORT/SSL/NAMESPACE, ARGO_ARCHIVE_BUCKETNAME and AWS_REGION of the store, credentials from existingSecret',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('Deployment', 'kubeflow', 'ml-pipeline-ui'),
     edit(e) {
@@ -157,7 +153,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-workflow-controller',
     description:
       "workflow-controller-configmap: Argo's default artifact repository on the store (endpoint, bucket, TLS, region, credentials)",
-    expect: 1,
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'workflow-controller-configmap'),
     edit(e) {
@@ -188,7 +183,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-kfp-launcher',
     description:
       "kfp-launcher (kubeflow): pipeline root in the bucket and a minio provider for the store (the launcher's built-in default is seaweedfs.kubeflow:9000)",
-    expect: 1,
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'kfp-launcher'),
     edit(e) {
@@ -216,7 +210,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
     id: 'object-storage-profile-controller',
     description:
       'kubeflow-pipelines-profile-controller: KFCHARTS_S3_* settings for the external sync.py instead of the SeaweedFS endpoints and admin keys',
-    expect: 1,
     component: 'pipelines',
     select: selectObject('Deployment', 'kubeflow', 'kubeflow-pipelines-profile-controller'),
     edit(e) {
@@ -255,7 +248,6 @@ export const objectStorageRules: readonly ObjectRule[] = [
   templateRule({
     id: 'object-storage-profile-controller-code',
     description: `kubeflow-pipelines-profile-controller code: sync.py from ${SYNC_SCRIPT} (no SeaweedFS IAM) when external`,
-    expect: 1,
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'kubeflow-pipelines-profile-controller-code-*'),
     edit(e) {

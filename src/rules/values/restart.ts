@@ -68,7 +68,6 @@ function restartRule(rule: {
     id: rule.id,
     description: `Deployment ${rule.namespace}/${rule.name}: ${ANNOTATION} of its values when they differ from the defaults`,
     component: rule.component,
-    expect: 1,
     select: selectObject('Deployment', rule.namespace, rule.name),
     edit(e) {
       const metadata = ['spec', 'template', 'metadata'];

@@ -57,7 +57,6 @@ export function removeWhen(rule: {
     id: rule.id,
     description: rule.description,
     component: rule.component,
-    expect: rule.targets.length,
     select: (object) => selects.some((s) => s(object)),
     edit: (editor) => editor.keepObjectWhen(not(rule.condition)),
   });
