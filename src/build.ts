@@ -13,7 +13,7 @@ import { KfchartsError } from './errors.ts';
 import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
 import { kustomizeComponents } from './kustomize/example-overlay.ts';
 import { splitManifests } from './manifest/object.ts';
-import { checkNamespaces } from './manifest/scope.ts';
+import { namespacedWithoutNamespace } from './manifest/scope.ts';
 import { checkInstallOrder } from './release/order.ts';
 import {
   defaultReleasesPath,
@@ -21,6 +21,7 @@ import {
   type ReleasePlan,
   readReleaseLayout,
 } from './release/plan.ts';
+import { defaultNamespaceRule } from './rules/default-namespace.ts';
 import { keepRule } from './rules/keep.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import { valuesRules } from './rules/values/index.ts';
@@ -98,9 +99,16 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
       `kustomize build of component '${component.name}'`,
     ),
   }));
-  checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
-  // Keep rules change text; values rules record template edits on the final text.
-  const rules = [...layout.keep.map((kind) => keepRule(kind)), ...valuesRules()];
+  const namespaced = namespacedWithoutNamespace(
+    built.map((c) => ({ name: c.component.name, objects: c.objects })),
+  );
+  // Text changes first (namespace policy, keep); values rules record template edits on
+  // the final text.
+  const rules = [
+    defaultNamespaceRule(namespaced),
+    ...layout.keep.map((kind) => keepRule(kind)),
+    ...valuesRules(),
+  ];
   const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
   const report: BuildReport = {
     tag: tree.tag,

@@ -40,14 +40,13 @@ function groupKind(o: Pick<ManifestObject, 'apiVersion' | 'kind'>): string {
 }
 
 /**
- * Objects without metadata.namespace must be cluster-scoped. A namespaced one would land
- * in whatever namespace `helm install -n` names (where `kubectl apply` would use the
- * context's), so upstream's install would silently change: refuse it. Scopes of custom
- * kinds come from the CRDs of the same build.
+ * Which objects without metadata.namespace are namespaced (src/rules/default-namespace.ts
+ * gives them one). Scopes of custom kinds come from the CRDs of the same build; an object
+ * of a kind whose scope nothing in the build tells fails the build by name.
  */
-export function checkNamespaces(
+export function namespacedWithoutNamespace(
   components: readonly { name: string; objects: readonly ManifestObject[] }[],
-): void {
+): (object: ManifestObject) => boolean {
   const crds = new Map<string, ManifestObject>();
   for (const c of components) {
     for (const o of c.objects.filter(isCrd)) crds.set(o.name, o);
@@ -57,6 +56,7 @@ export function checkNamespaces(
     if (!crdScopes.has(gk)) crdScopes.set(gk, findCrdScope(crds, gk));
     return crdScopes.get(gk);
   };
+  const namespaced = new Set<string>();
   for (const c of components) {
     for (const o of c.objects) {
       if (o.namespace !== undefined) continue;
@@ -66,14 +66,16 @@ export function checkNamespaces(
         o.kind,
         BUILT_IN_CLUSTER_SCOPED.has(gk) ? undefined : crdScope(gk),
       );
-      if (scope !== 'Cluster') {
+      if (scope === undefined) {
         throw new KfchartsError(
           'manifest-invalid',
-          `component '${c.name}': ${objectKey(o)} has no metadata.namespace but its kind is ${scope === undefined ? 'of unknown scope (no CRD in the build)' : 'namespaced'}; Helm would install it into the release namespace`,
+          `component '${c.name}': ${objectKey(o)} has no metadata.namespace and its kind is of unknown scope (no CRD in the build)`,
         );
       }
+      if (scope !== 'Cluster') namespaced.add(o.text);
     }
   }
+  return (object) => object.namespace === undefined && namespaced.has(object.text);
 }
 
 /** API groups served by Kubernetes itself (not by CRDs). */

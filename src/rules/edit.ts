@@ -168,8 +168,25 @@ export class ObjectEditor {
    */
   replaceBlockScalar(path: Path, condition: string, content: string): void {
     const node = this.node(path);
-    if (!isScalar(node) || (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED')) {
-      throw new EditError(`${describe(path)} is not a block scalar`);
+    if (!isScalar(node)) throw new EditError(`${describe(path)} is not a scalar`);
+    if (node.type !== 'BLOCK_LITERAL' && node.type !== 'BLOCK_FOLDED') {
+      // kustomize prints a string with trailing spaces on a line as a quoted scalar: the
+      // new content then goes in as a JSON (= YAML double-quoted) string, read back too.
+      const [start, end] = range(node);
+      const quoted = JSON.stringify(content).replace(/\u0085/g, '\\u0085');
+      const check = new ObjectEditor(
+        { ...this.object, text: this.text.slice(0, start) + quoted + this.text.slice(end) },
+        this.rule,
+      );
+      if (check.value(path) !== content) {
+        throw new EditError(`${describe(path)}: the new string does not read back as given`);
+      }
+      this.add(
+        start,
+        end,
+        `{{ if ${condition} }}${escapeTemplateText(quoted)}{{ else }}${escapeTemplateText(this.text.slice(start, end))}{{ end }}`,
+      );
+      return;
     }
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting them is the point
     if (/[\u0000-\u0008\u000b-\u001f\u007f]/.test(content)) {

@@ -36,7 +36,8 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
     `  install order: ${report.installOrder.releases.join(' → ')}; ${report.installOrder.violations.length} violation(s)`,
   );
   lines.push(
-    `  objects given helm.sh/resource-policy: keep (CRDs, Namespaces, PVCs): ${report.keepAnnotationsAdded} (the only change allowed)`,
+    `  objects given helm.sh/resource-policy: keep (CRDs, Namespaces, PVCs): ${report.keepAnnotationsAdded} (allowed)`,
+    `  namespaced objects upstream leaves without a namespace, rendered in default: ${report.defaultNamespacesAdded.length} (allowed)`,
   );
   lines.push(
     `  release payloads (base64 of gzip, as Helm stores them; limit ${kib(report.payloads.limitBytes)}, target ${kib(report.payloads.targetBytes)}):`,

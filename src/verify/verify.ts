@@ -68,6 +68,8 @@ export interface VerifyReport {
   readonly installOrder: { releases: string[]; violations: OrderViolation[] };
   /** Objects rendered with `helm.sh/resource-policy: keep` added by the keep rules (the one allowed change). */
   readonly keepAnnotationsAdded: number;
+  /** Namespaced objects upstream leaves without a namespace, rendered in `default`. */
+  readonly defaultNamespacesAdded: string[];
   readonly failures: string[];
 }
 
@@ -139,12 +141,18 @@ async function verifyAgainst(
       (expectedByComponent.get(component.name) ?? []).map((o) => [o.key, o] as const),
     ),
   );
+  // The other: a namespaced object kustomize leaves without a namespace renders in
+  // `default` (src/rules/default-namespace.ts). Only such objects, only that field.
+  const renamespaced = rendered.map((o) => stripDefaultNamespace(o, upstreamByKey));
+  const defaultNamespacesAdded = renamespaced.filter((o, i) => o !== rendered[i]).map((o) => o.key);
   const keepKinds = new Set(rebuilt.keepKinds);
-  const withoutKeep = rendered
+  const withoutKeep = renamespaced
     .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
     .map((o) => o.key);
-  const normalized = rendered.map((o) => stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds));
-  const keepAnnotationsAdded = normalized.filter((o, i) => o !== rendered[i]).length;
+  const normalized = renamespaced.map((o) =>
+    stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds),
+  );
+  const keepAnnotationsAdded = normalized.filter((o, i) => o !== renamespaced[i]).length;
 
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
     const expected = indexByKey(
@@ -232,6 +240,7 @@ async function verifyAgainst(
     },
     installOrder: { releases: rebuilt.plan.releases.map((r) => r.name), violations },
     keepAnnotationsAdded,
+    defaultNamespacesAdded,
     failures,
   };
 }
@@ -273,6 +282,26 @@ function hasKeep(o: ParsedObject): boolean {
 }
 
 /** The rendered object without an added keep annotation (value and text); others as they are. */
+function stripDefaultNamespace<T extends ParsedObject>(
+  o: T,
+  upstream: ReadonlyMap<string, ParsedObject>,
+): T {
+  const metadata = o.value.metadata as { namespace?: unknown } | undefined;
+  if (metadata?.namespace !== 'default' || upstream.has(o.key)) return o;
+  const bare = o.key.replace(/ default\/([^ /]+)$/, ' $1');
+  const original = upstream.get(bare);
+  if (!original || (original.value.metadata as { namespace?: unknown }).namespace !== undefined)
+    return o;
+  const value = structuredClone(o.value) as { metadata: { namespace?: unknown } };
+  delete value.metadata.namespace;
+  return {
+    ...o,
+    key: bare,
+    value: value as unknown as Record<string, unknown>,
+    text: o.text.replace(/^ {2}namespace: default\n/m, ''),
+  };
+}
+
 function stripAddedKeep<T extends ParsedObject>(
   o: T,
   upstream: ParsedObject | undefined,

@@ -1,3 +1,4 @@
+import { parse } from 'yaml';
 import { escapeTemplateText } from '../../chart/escape.ts';
 import {
   type FoundImage,
@@ -249,7 +250,12 @@ export function imageRules(): ObjectRule[] {
       description: `sync.py of Pipelines' profile controller reads FRONTEND_IMAGE, defaulting to ${FRONTEND.image} (the images rule sets it)`,
       component: 'pipelines',
       matches: (object, component) =>
-        component === 'pipelines' && code(object) && object.text.includes(FRONTEND.default),
+        component === 'pipelines' &&
+        code(object) &&
+        // The parsed script: kustomize prints it as a block or a quoted scalar.
+        String(
+          (parse(object.text) as { data?: Record<string, unknown> }).data?.['sync.py'],
+        ).includes(FRONTEND.default),
       apply: (object) => object,
     },
   ];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse } from 'yaml';
 import { projectRoot } from '../../paths.ts';
 import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
@@ -159,7 +160,12 @@ export const objectStorageRules: readonly ObjectRule[] = [
       const repository = ['data', 'artifactRepository'];
       const line = (find: string, then: string) =>
         e.replaceInScalar(repository, find, 1, (o) => ifElse(EXTERNAL, then, o));
-      line('endpoint: "seaweedfs.kubeflow:9000"', `endpoint: ${json(`${OS}.endpoint`)}`);
+      // The in-cluster store's endpoint differs by release (SeaweedFS, MinIO): whichever it is.
+      const upstream = parse(String(e.value(repository))) as { s3?: { endpoint?: unknown } };
+      line(
+        `endpoint: ${JSON.stringify(upstream?.s3?.endpoint)}`,
+        `endpoint: ${json(`${OS}.endpoint`)}`,
+      );
       line('bucket: "mlpipeline"', `bucket: ${json(`${OS}.bucket`)}`);
       // region goes on its own line below insecure, at the same indentation.
       e.replaceInScalar(repository, '\n      insecure: true', 1, (o) =>
@@ -214,6 +220,11 @@ export const objectStorageRules: readonly ObjectRule[] = [
     select: selectObject('Deployment', 'kubeflow', 'kubeflow-pipelines-profile-controller'),
     edit(e) {
       const envPath = [...container('profile-controller'), 'env'];
+      // The in-cluster store's settings; releases set some of them (OBJECT_STORE_HOST
+      // came with SeaweedFS), and the endpoint and both keys are always among them.
+      for (const name of ['AWS_ENDPOINT_URL', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+        if (!e.has([...envPath, { name }])) throw new EditError(`has no env ${name} to replace`);
+      }
       for (const name of [
         'AWS_ENDPOINT_URL',
         'S3_ENDPOINT_URL',
@@ -222,7 +233,7 @@ export const objectStorageRules: readonly ObjectRule[] = [
         'AWS_SECRET_ACCESS_KEY',
         'OBJECT_STORE_HOST',
       ]) {
-        e.keepItemWhen([...envPath, { name }], not(EXTERNAL));
+        if (e.has([...envPath, { name }])) e.keepItemWhen([...envPath, { name }], not(EXTERNAL));
       }
       e.append(envPath, EXTERNAL, [
         '- name: KFCHARTS_S3_ENDPOINT',
