@@ -1,4 +1,5 @@
-import { join, posix } from 'node:path';
+import { join, posix, relative } from 'node:path';
+import { renderBuildReport } from './build-report.ts';
 import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
@@ -14,6 +15,7 @@ import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
 import { kustomizeComponents } from './kustomize/example-overlay.ts';
 import { splitManifests } from './manifest/object.ts';
 import { namespacedWithoutNamespace } from './manifest/scope.ts';
+import { projectRoot } from './paths.ts';
 import { checkInstallOrder } from './release/order.ts';
 import {
   defaultReleasesPath,
@@ -114,7 +116,10 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     tag: tree.tag,
     releaseData: data && {
       tag: data.lock.upstream.tag,
-      file: data.file,
+      // Relative to the project: the report is part of the charts, the same on every clone.
+      file: relative(projectRoot, data.file).startsWith('..')
+        ? data.file
+        : relative(projectRoot, data.file),
       ...(data.lock.inheritedFrom !== undefined && { inheritedFrom: data.lock.inheritedFrom }),
     },
     resolution,
@@ -141,6 +146,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     components: list,
     plan,
   });
+  files.set(BUILD_REPORT, renderBuildReport(report, plan));
   return {
     tree,
     components,
@@ -151,6 +157,9 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     report,
   };
 }
+
+/** The build report, beside the charts (and in `kfcharts build --report`). */
+export const BUILD_REPORT = 'BUILD-REPORT.md';
 
 /** A build that found drift: the report names every drift at once. */
 export class DriftError extends KfchartsError {

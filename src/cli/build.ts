@@ -1,16 +1,34 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { buildCharts, chartsDir, writeCharts } from '../build.ts';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import {
+  BUILD_REPORT,
+  type BuildResult,
+  buildCharts,
+  chartsDir,
+  DriftError,
+  writeCharts,
+} from '../build.ts';
+import { renderBuildReport } from '../build-report.ts';
 import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
 
 export async function buildCommand(args: string[]): Promise<void> {
-  const { values } = parseCommandArgs(args, SOURCE_OPTIONS);
+  const { values } = parseCommandArgs(args, { ...SOURCE_OPTIONS, report: { type: 'string' } });
   const started = performance.now();
   const options = buildOptionsFrom(values, (line) => console.error(line));
-  const result = await buildCharts(options);
+  const reportFile = values.report === undefined ? undefined : resolve(values.report);
+  let result: BuildResult;
+  try {
+    result = await buildCharts(options);
+  } catch (error) {
+    // The drift report is what a maintainer reviews: written even though the build fails.
+    if (error instanceof DriftError && reportFile)
+      writeReport(reportFile, renderBuildReport(error.report));
+    throw error;
+  }
   writeCharts(result, options.paths.distDir);
   // New charts: a verify report of the old ones no longer applies.
   rmSync(join(options.paths.distDir, 'verify.json'), { force: true });
+  if (reportFile) writeReport(reportFile, result.files.get(BUILD_REPORT) as string);
   const objects = result.components.reduce((n, c) => n + c.objects.length, 0);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const dir = chartsDir(options.paths.distDir);
@@ -20,8 +38,19 @@ export async function buildCommand(args: string[]): Promise<void> {
       `  ${release.index + 1}. ${dir}/${release.name}: ${release.components.length} subcharts, ${count} objects`,
     );
   }
+  const { derived, vanished } = result.report.resolution;
+  if (derived.length > 0 || vanished.length > 0) {
+    console.log(
+      `  components: ${derived.length} new in example/ (${derived.map((d) => `${d.path} → ${d.name}`).join(', ') || 'none'}), ${vanished.length} no longer listed (${vanished.map((v) => v.name).join(', ') || 'none'})`,
+    );
+  }
   console.log(
-    `built ${result.plan.releases.length} charts in ${dir}: kubeflow/manifests ${result.tree.tag}, ` +
-      `${result.components.length} components, ${objects} objects, ${result.files.size} files in ${seconds}s`,
+    `built ${result.plan.releases.length} charts in ${dir}: upstream ${result.tree.tag}, ` +
+      `${result.components.length} components, ${objects} objects, ${result.files.size} files in ${seconds}s; report ${join(dir, BUILD_REPORT)}`,
   );
+}
+
+function writeReport(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
 }

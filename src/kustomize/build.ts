@@ -81,6 +81,12 @@ export async function kustomizeAll(
     async ({ target, key, dirs }) => {
       const t0 = performance.now();
       const cacheFile = options.cacheDir ? join(options.cacheDir, `${key}.yaml`) : undefined;
+      // A failure that allowFailure asked for is as reproducible as an output: cached too.
+      if (cacheFile && options.allowFailure && existsSync(`${cacheFile}.error`)) {
+        progress.step(target.name, '(cached failure)');
+        const error = readFileSync(`${cacheFile}.error`, 'utf8');
+        return { name: target.name, path: target.path, yaml: '', cached: true, dirs, error };
+      }
       if (cacheFile && existsSync(cacheFile)) {
         progress.step(target.name, '(cached)');
         return {
@@ -101,6 +107,11 @@ export async function kustomizeAll(
         if (!options.allowFailure || !isKfchartsError(error)) throw error;
         progress.step(target.name, '(failed)');
         const message = [error.message, error.details].filter(Boolean).join('\n');
+        if (cacheFile) {
+          mkdirSync(options.cacheDir as string, { recursive: true });
+          writeFileSync(`${cacheFile}.${process.pid}.tmp`, message);
+          renameSync(`${cacheFile}.${process.pid}.tmp`, `${cacheFile}.error`);
+        }
         return {
           name: target.name,
           path: target.path,

@@ -163,12 +163,7 @@ function ownerIndex(
   const owner = new Map<string, number>();
   layout.releases.forEach((release, index) => {
     for (const name of release[field] ?? []) {
-      if (!known.has(name)) {
-        throw new KfchartsError(
-          'layout-invalid',
-          `${file}: release '${release.name}' ${field} names unknown component '${name}'`,
-        );
-      }
+      if (!known.has(name)) continue; // not in this upstream release
       const prior = owner.get(name);
       if (prior !== undefined) {
         throw new KfchartsError(

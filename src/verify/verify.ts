@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import {
   type BuildOptions,
   type BuildResult,
@@ -11,6 +11,7 @@ import { EXAMPLE_PATH } from '../components.ts';
 import type { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { splitManifests } from '../manifest/object.ts';
+import { projectRoot } from '../paths.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
 import type { ReleasePlan } from '../release/plan.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
@@ -184,7 +185,8 @@ async function verifyAgainst(
     // another file given with --deviations.
     (options.deviationsFile
       ? readLock(options.deviationsFile)
-      : rebuilt.report.releaseData && readLock(rebuilt.report.releaseData.file)
+      : rebuilt.report.releaseData &&
+        readLock(resolve(projectRoot, rebuilt.report.releaseData.file))
     )?.deviations ?? [],
   );
 

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  type Component,
-  checkComponentsAgainstTree,
-  readComponentList,
+  deriveName,
+  type KnownComponent,
+  readExample,
+  readKnownComponents,
+  resolveComponents,
 } from '../../src/components.ts';
 import { thrown } from './helpers.ts';
 
@@ -18,179 +20,145 @@ function writeTemp(files: Record<string, string>): string {
   return root;
 }
 
-function listFile(body: string): string {
-  return join(writeTemp({ 'components.yaml': body }), 'components.yaml');
+const KUSTOMIZATION = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n';
+
+/** A tree whose example/ lists `entries`, each a kustomization. */
+function tree(entries: string[], extra = ''): string {
+  return writeTemp({
+    'example/kustomization.yaml': `${KUSTOMIZATION}${extra}resources:\n${entries.map((e) => `- ../${e}\n`).join('')}`,
+    ...Object.fromEntries(entries.map((e) => [`${e}/kustomization.yaml`, KUSTOMIZATION])),
+  });
 }
 
-describe('readComponentList', () => {
-  it('reads the real components.yaml: 27 components in example/ order, none optional', () => {
-    const components = readComponentList();
-    expect(components.map((c) => c.name)).toEqual([
-      'cert-manager',
-      'istio-crds',
-      'istio-namespace',
-      'istio',
-      'oauth2-proxy',
-      'dex',
-      'knative-serving',
-      'cluster-local-gateway',
-      'kubeflow-namespace',
-      'kubeflow-roles',
-      'kubeflow-istio-resources',
-      'pipelines',
-      'katib',
-      'central-dashboard',
-      'admission-webhook',
-      'jupyter-web-app',
-      'notebook-controller',
-      'profiles',
-      'pvcviewer-controller',
-      'volumes-web-app',
-      'tensorboard-controller',
-      'tensorboards-web-app',
-      'trainer',
-      'user-namespace',
-      'kserve',
-      'models-web-app',
-      'spark-operator',
-    ]);
-    expect(components.every((c) => c.optional === false)).toBe(true);
-    expect(components[0]).toEqual({
-      name: 'cert-manager',
-      path: 'common/cert-manager/overlays/kubeflow',
-      description: "cert-manager and Kubeflow's self-signed ClusterIssuer",
-      optional: false,
-    });
-  });
+const known: KnownComponent[] = [
+  {
+    name: 'cert-manager',
+    description: 'CM',
+    paths: ['common/cm/overlays/kubeflow', 'common/cm/base', 'common/cm/issuer/base'],
+  },
+  {
+    name: 'pipelines',
+    description: 'KFP',
+    paths: ['apps/pipeline/overlays', 'apps/pipeline/upstream/env/multi-user'],
+  },
+  { name: 'gone', description: 'Gone', paths: ['apps/gone/base'] },
+];
 
-  it('normalizes paths and defaults optional to false', () => {
-    const file = listFile(`components:
-  - name: a
-    path: apps/x/../a
-    description: A
-  - name: b
-    path: apps/b
-    description: B
-    optional: true
-`);
-    expect(readComponentList(file)).toEqual([
-      { name: 'a', path: 'apps/a', description: 'A', optional: false },
-      { name: 'b', path: 'apps/b', description: 'B', optional: true },
+describe('readKnownComponents', () => {
+  it('reads the real components.yaml: unique names, every path under one name', () => {
+    const components = readKnownComponents();
+    expect(new Set(components.map((c) => c.name)).size).toBe(components.length);
+    const paths = components.flatMap((c) => c.paths);
+    expect(new Set(paths).size).toBe(paths.length);
+    expect(components.find((c) => c.name === 'cert-manager')?.paths).toEqual([
+      'common/cert-manager/overlays/kubeflow',
+      'common/cert-manager/base',
+      'common/cert-manager/kubeflow-issuer/base',
     ]);
   });
 
-  const a = '  - name: a\n    path: apps/a\n    description: A\n';
-  it.each([
-    [
-      'a duplicate name',
-      `components:\n${a}  - name: a\n    path: apps/b\n    description: B\n`,
-      "component name 'a' appears twice",
-    ],
-    [
-      'a duplicate path',
-      `components:\n${a}  - name: b\n    path: apps/./a\n    description: B\n`,
-      "component path 'apps/a' appears twice",
-    ],
-    [
-      'an uppercase name',
-      'components:\n  - name: Web\n    path: apps/web\n    description: W\n',
-      '/components/0/name: must match pattern',
-    ],
-    [
-      'an underscore in a name',
-      `components:\n${a}  - name: web_app\n    path: apps/web\n    description: W\n`,
-      '/components/1/name: must match pattern',
-    ],
-    [
-      'an unknown key',
-      'components:\n  - name: a\n    path: apps/a\n    description: A\n    enabled: true\n',
-      "/components/0: must NOT have additional properties 'enabled'",
-    ],
-    [
-      // A description lands in values.yaml comments: a newline could add YAML keys there.
-      'a newline in a description',
-      'components:\n  - name: a\n    path: apps/a\n    description: "A\\nglobal: {x: 1}"\n',
-      '/components/0/description: must match pattern',
-    ],
-    [
-      'a missing description',
-      'components:\n  - name: a\n    path: apps/a\n',
-      "/components/0: must have required property 'description'",
-    ],
-  ])('refuses %s', (_what, body, problem) => {
-    const file = listFile(body);
-    const error = thrown(() => readComponentList(file));
+  it('refuses a path listed under two names, naming both', () => {
+    const file = join(
+      writeTemp({
+        'components.yaml':
+          'components:\n  - name: a\n    description: A\n    paths: [apps/x]\n  - name: b\n    description: B\n    paths: [apps/x/]\n',
+      }),
+      'components.yaml',
+    );
+    const error = thrown(() => readKnownComponents(file));
     expect(error.code).toBe('component-list-invalid');
-    expect(`${error.message}\n${error.details ?? ''}`).toContain(problem);
-    expect(error.message).toContain(file);
-  });
-
-  it('refuses a file that does not exist', () => {
-    const error = thrown(() => readComponentList('/nonexistent/components.yaml'));
-    expect(error.code).toBe('component-list-invalid');
-    expect(error.message).toContain('/nonexistent/components.yaml');
+    expect(error.message).toBe(`${file}: path apps/x is listed for both 'a' and 'b'`);
   });
 });
 
-describe('checkComponentsAgainstTree', () => {
-  const kustomization = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n';
-  const tree = writeTemp({
-    'example/kustomization.yaml': `${kustomization}resources:\n- ../apps/a\n- ../apps/b\n`,
-    'apps/a/kustomization.yaml': kustomization,
-    'apps/b/kustomization.yaml': kustomization,
-    'apps/c/kustomization.yaml': kustomization,
-    'apps/empty/README.md': 'no kustomization here\n',
-  });
-  const component = (name: string, path: string, optional = false): Component => ({
-    name,
-    path,
-    description: name,
-    optional,
-  });
-  const a = component('a', 'apps/a');
-  const b = component('b', 'apps/b');
-  const check = (components: Component[]) => () =>
-    checkComponentsAgainstTree(components, tree, 'list.yaml');
-
-  it("accepts a list that covers example/'s resources exactly", () => {
-    expect(check([a, b])).not.toThrow();
+describe('resolveComponents', () => {
+  it("takes example/'s entries in order, named by the table; a moved component keeps its name", () => {
+    const dir = tree(['common/cm/overlays/kubeflow', 'apps/pipeline/upstream/env/multi-user']);
+    const { components, derived, vanished } = resolveComponents(dir, known);
+    expect(components.map((c) => [c.name, c.paths])).toEqual([
+      ['cert-manager', ['common/cm/overlays/kubeflow']],
+      ['pipelines', ['apps/pipeline/upstream/env/multi-user']],
+    ]);
+    expect(derived).toEqual([]);
+    expect(vanished).toEqual([{ name: 'gone', paths: ['apps/gone/base'] }]);
   });
 
-  it('treats a trailing slash in example/ or in the list as the same path', () => {
-    const slashed = writeTemp({
-      'example/kustomization.yaml': `${kustomization}resources:\n- ../apps/a/\n`,
-      'apps/a/kustomization.yaml': kustomization,
+  it('makes one component of entries that share a name (a component split in two)', () => {
+    const dir = tree(['common/cm/base', 'common/cm/issuer/base', 'apps/pipeline/overlays']);
+    const { components } = resolveComponents(dir, known);
+    expect(components.map((c) => [c.name, c.paths])).toEqual([
+      ['cert-manager', ['common/cm/base', 'common/cm/issuer/base']],
+      ['pipelines', ['apps/pipeline/overlays']],
+    ]);
+  });
+
+  it('names a path the table does not know and reports it, instead of refusing it', () => {
+    const dir = tree([
+      'apps/pipeline/overlays',
+      'common/networkpolicies/base',
+      'apps/new-thing/upstream/overlays/kubeflow',
+    ]);
+    const { components, derived } = resolveComponents(dir, known);
+    expect(derived).toEqual([
+      { name: 'networkpolicies', path: 'common/networkpolicies/base' },
+      { name: 'new-thing', path: 'apps/new-thing/upstream/overlays/kubeflow' },
+    ]);
+    expect(components.map((c) => [c.name, c.derived])).toEqual([
+      ['pipelines', false],
+      ['networkpolicies', true],
+      ['new-thing', true],
+    ]);
+  });
+
+  it('refuses an entry that is not in the tree, naming it', () => {
+    const dir = writeTemp({
+      'example/kustomization.yaml': `${KUSTOMIZATION}resources:\n- ../apps/missing\n`,
     });
-    expect(() => checkComponentsAgainstTree([a], slashed, 'list.yaml')).not.toThrow();
-    const listed = readComponentList(
-      listFile('components:\n  - name: a\n    path: apps/a/\n    description: a\n'),
-    );
-    expect(listed.map((c) => c.path)).toEqual(['apps/a']);
-  });
-
-  it('accepts an optional component that example/ does not list', () => {
-    expect(check([a, b, component('c', 'apps/c', true)])).not.toThrow();
-  });
-
-  it('refuses a non-optional component that example/ does not list, naming it', () => {
-    const error = thrown(check([a, b, component('c', 'apps/c')]));
-    expect(error.code).toBe('component-list-invalid');
-    expect(error.message).toContain("component 'c' (apps/c) is not in upstream's example/");
-  });
-
-  it('refuses a component whose path has no kustomization', () => {
-    const error = thrown(check([a, b, component('empty', 'apps/empty', true)]));
-    expect(error.code).toBe('component-list-invalid');
-    expect(error.message).toBe(
-      "component 'empty': upstream has no kustomization at apps/empty (list.yaml)",
+    expect(thrown(() => resolveComponents(dir, known)).message).toBe(
+      'example/kustomization.yaml lists apps/missing, which is not a kustomization or file in the upstream tree',
     );
   });
 
-  it('refuses a list that misses an example/ entry, naming its path', () => {
-    const error = thrown(check([a]));
-    expect(error.code).toBe('component-list-invalid');
-    expect(error.message).toBe(
-      'example/kustomization.yaml lists apps/b, which no component in list.yaml covers',
+  it('refuses entries outside the tree or with characters that could break generated files', () => {
+    const up = writeTemp({
+      'example/kustomization.yaml': `${KUSTOMIZATION}resources:\n- ../../etc\n`,
+    });
+    expect(thrown(() => readExample(up)).message).toBe(
+      'example/kustomization.yaml lists ../etc, outside the upstream tree',
     );
+    const odd = writeTemp({
+      'example/kustomization.yaml': `${KUSTOMIZATION}resources:\n- "../apps/a {{ x }}"\n`,
+    });
+    expect(thrown(() => readExample(odd)).message).toContain(
+      'kfcharts takes only letters, digits and ._/+- in a component path',
+    );
+  });
+
+  it("lists example/'s own transforms and refuses its own generators", () => {
+    const withComponents = tree(
+      ['apps/pipeline/overlays'],
+      'components:\n- ../common/pss\nsortOptions:\n  order: legacy\n',
+    );
+    expect(readExample(withComponents).transforms).toEqual(['components']);
+    const generating = tree(['apps/pipeline/overlays'], 'configMapGenerator:\n- name: x\n');
+    expect(thrown(() => readExample(generating)).message).toContain(
+      'generates objects of its own (configMapGenerator)',
+    );
+  });
+});
+
+describe('deriveName', () => {
+  it.each([
+    ['common/networkpolicies/base', 'networkpolicies'],
+    ['applications/model-registry/upstream/overlays/kubeflow', 'model-registry'],
+    ['experimental/ray/kuberay-operator/overlays/kubeflow', 'kuberay-operator'],
+    ['apps/Weird_Name/base', 'weird-name'],
+    ['apps/2fast/base', 'c-2fast'],
+  ])('%s → %s', (path, name) => {
+    expect(deriveName(path, new Set())).toBe(name);
+  });
+
+  it('is unique among names taken', () => {
+    expect(deriveName('common/dex/base', new Set(['dex', 'dex-2']))).toBe('dex-3');
   });
 });

@@ -6,7 +6,6 @@ const CRD = 'apiextensions.k8s.io/v1 CustomResourceDefinition jobsets.jobset.x-k
 const POINTER = '/metadata/annotations/cert-manager.io~1inject-ca-from';
 
 const entry: KnownDeviation = {
-  upstream: '26.03',
   object: CRD,
   pointer: POINTER,
   example: 'kubeflow/pvcviewer-serving-cert',
@@ -65,7 +64,7 @@ describe('checkDeviations', () => {
       `${CRD} ${POINTER}: example/ has "kubeflow/other-cert", charts have "$(CERTIFICATE_NAMESPACE)/$(CERTIFICATE_NAME)"`,
     ]);
     expect(result.stale).toEqual([
-      `${CRD} ${POINTER}: listed in known-deviations but does not occur`,
+      `${CRD} ${POINTER}: listed in the release data's deviations but does not occur`,
     ]);
   });
 
@@ -75,7 +74,7 @@ describe('checkDeviations', () => {
     expect(result.explained).toEqual([]);
     expect(result.unexplained).toHaveLength(1);
     expect(result.stale).toEqual([
-      `apiextensions.k8s.io/v1 CustomResourceDefinition x.y ${POINTER}: listed in known-deviations but does not occur`,
+      `apiextensions.k8s.io/v1 CustomResourceDefinition x.y ${POINTER}: listed in the release data's deviations but does not occur`,
     ]);
   });
 
@@ -83,7 +82,7 @@ describe('checkDeviations', () => {
     expect(checkDeviations(comparison({}), [entry])).toEqual({
       explained: [],
       unexplained: [],
-      stale: [`${CRD} ${POINTER}: listed in known-deviations but does not occur`],
+      stale: [`${CRD} ${POINTER}: listed in the release data's deviations but does not occur`],
     });
   });
 
@@ -113,7 +112,6 @@ describe('checkDeviations', () => {
       ],
     });
     const known: KnownDeviation = {
-      upstream: '26.03',
       object: 'apps/v1 Deployment kubeflow/x',
       pointer,
       example: null,

@@ -24,7 +24,13 @@ data:
 `;
 const object = splitManifests(TEXT, 'test')[0] as ManifestObject;
 const env = ['spec', 'template', 'spec', 'containers', { name: 'app' }, 'env'];
-const component: Component = { name: 'app', path: 'app', description: 'app', optional: false };
+const component: Component = {
+  name: 'app',
+  paths: ['app'],
+  description: 'app',
+  optional: false,
+  derived: false,
+};
 
 function edited(edit: (e: ObjectEditor) => void): string {
   const editor = new ObjectEditor(object, 'test-rule');
@@ -78,28 +84,95 @@ describe('ObjectEditor and renderTemplate', () => {
         id,
         description: id,
         component: 'app',
-        expect: 1,
         select: selectObject('Deployment', 'ns', 'app'),
         edit: (e) => e.replaceScalar([...env, { name: 'HOST' }, 'value'], (o) => o),
       });
     const [a, b] = [rule('rule-a'), rule('rule-b')];
-    const { components } = applyRules([a, b], [{ component, objects: [object] }]);
+    const { components } = applyRules([a, b], [{ component, objects: [object] }], {
+      'rule-a': 1,
+      'rule-b': 1,
+    });
     expect(() => renderTemplate(components[0]?.objects[0] as ManifestObject)).toThrow(
       "rules 'rule-a' and 'rule-b' change overlapping text of apps/v1 Deployment ns/app",
     );
   });
 
-  it('a rule matching a different count fails naming the rule', () => {
+  it('a rule matching another count than the release data says is drift, named with its source', () => {
     const rule = templateRule({
       id: 'rule-two',
       description: 'expects two',
       component: 'app',
-      expect: 2,
       select: selectObject('Deployment', 'ns', 'app'),
       edit: (e) => e.keepObjectWhen('x'),
     });
-    expect(() => applyRules([rule], [{ component, objects: [object] }])).toThrow(
-      "rule 'rule-two' expects to change 2 object(s) and matched 1",
+    const { drift } = applyRules(
+      [{ ...rule, source: 'src/x.ts' }],
+      [{ component, objects: [object] }],
+      {
+        'rule-two': 2,
+      },
     );
+    expect(drift).toEqual([
+      {
+        rule: 'rule-two',
+        source: 'src/x.ts',
+        component: 'app',
+        expected: '2 object(s) to change',
+        found: '1: app: apps/v1 Deployment ns/app',
+      },
+    ]);
+  });
+
+  it('collects every drift in one pass: a count, an edit that finds no target, a missing expectation', () => {
+    const count = templateRule({
+      id: 'count',
+      description: 'count',
+      component: 'app',
+      select: selectObject('Deployment', 'ns', 'app'),
+      edit: (e) => e.keepObjectWhen('x'),
+    });
+    const broken = templateRule({
+      id: 'broken',
+      description: 'changes a field that is not there',
+      component: 'app',
+      select: selectObject('Deployment', 'ns', 'app'),
+      edit: (e) => e.replaceScalar(['spec', 'nothing'], (o) => o),
+    });
+    const unexpected = templateRule({
+      id: 'unexpected',
+      description: 'no expectation recorded',
+      component: 'app',
+      select: selectObject('Deployment', 'ns', 'app'),
+      edit: (e) => e.keepObjectWhen('y'),
+    });
+    const { drift, components } = applyRules(
+      [count, broken, unexpected],
+      [{ component, objects: [object] }],
+      { count: 3, broken: 1 },
+    );
+    expect(drift.map((d) => d.rule)).toEqual(['count', 'broken', 'unexpected']);
+    expect(drift[1]?.object).toBe('apps/v1 Deployment ns/app');
+    expect(drift[2]?.expected).toBe('an expectation in the release data');
+    // The object a rule could not change is left as that rule found it.
+    expect([...new Set(components[0]?.objects[0]?.edits?.map((e) => e.rule))]).toEqual([
+      'count',
+      'unexpected',
+    ]);
+  });
+
+  it('a generic transform reports its count and never drifts', () => {
+    const rule = {
+      ...templateRule({
+        id: 'any',
+        description: 'any',
+        component: 'app',
+        generic: true,
+        select: () => true,
+        edit: (e) => e.keepObjectWhen('x'),
+      }),
+    };
+    const { drift, findings } = applyRules([rule], [{ component, objects: [object] }], {});
+    expect(drift).toEqual([]);
+    expect(findings[0]?.matched).toHaveLength(1);
   });
 });

@@ -58,7 +58,7 @@ const WIDGET =
   'apiVersion: example.org/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: apps\n';
 
 function component(name: string): Component {
-  return { name, path: `apps/${name}`, description: name, optional: false };
+  return { name, paths: [`apps/${name}`], description: name, optional: false, derived: false };
 }
 
 /** Releases in order, each given as YAML documents of one component. */

@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import {
-  defaultLockPath,
+  nearestReleasePath,
+  pinnedReleasePath,
+  pinnedTags,
   readLock,
+  releaseDataPath,
   renderLock,
   type UpstreamLock,
 } from '../../src/upstream/lock.ts';
@@ -22,8 +25,8 @@ function writeLock(text: string): string {
 const HEX64 = /^[0-9a-f]{64}$/;
 
 describe('readLock', () => {
-  it('reads the real upstream.lock.yaml: tag 26.03 (a string) with sha256 hashes', () => {
-    const lock = readLock();
+  it('reads the real upstream/26.03.yaml: tag 26.03 (a string) with sha256 hashes', () => {
+    const lock = readLock(releaseDataPath('26.03'));
     expect(lock.upstream.repository).toBe('kubeflow/manifests');
     expect(lock.upstream.tag).toBe('26.03');
     expect(lock.upstream.url).toBe(
@@ -35,12 +38,27 @@ describe('readLock', () => {
     for (const ref of lock.remoteCache.refs) expect(ref.sha256).toMatch(HEX64);
   });
 
+  it('pins 26.03 and v1.11.0; the newest is the default', () => {
+    expect(pinnedTags()).toEqual(['v1.11.0', '26.03']);
+    expect(pinnedReleasePath(undefined)).toBe(releaseDataPath('26.03'));
+    expect(thrown(() => pinnedReleasePath('27.01')).message).toContain(
+      'upstream 27.01 is not pinned',
+    );
+  });
+
+  it('a tree of a tag not pinned takes the nearest older release data', () => {
+    expect(nearestReleasePath('26.07')).toBe(releaseDataPath('26.03'));
+    expect(nearestReleasePath('v1.12.0')).toBe(releaseDataPath('v1.11.0'));
+    expect(nearestReleasePath('v1.11.0')).toBe(releaseDataPath('v1.11.0'));
+    expect(nearestReleasePath('v1.0.0')).toBe(releaseDataPath('26.03'));
+  });
+
   it('round-trips through renderLock deep-equal', () => {
-    const lock = readLock();
+    const lock = readLock(releaseDataPath('26.03'));
     const path = writeLock(renderLock(lock));
     expect(readLock(path)).toEqual(lock);
     const text = readFileSync(path, 'utf8');
-    expect(text.startsWith('# The pinned upstream release.')).toBe(true);
+    expect(text.startsWith('# kubeflow/manifests "26.03": what kfcharts knows')).toBe(true);
     // 26.03 must stay quoted, or YAML reads it back as the number 26.03.
     expect(text).toContain('tag: "26.03"');
   });
@@ -60,7 +78,7 @@ describe('readLock', () => {
     expect(readLock(writeLock(renderLock(lock)))).toEqual(lock);
   });
 
-  const real = parse(readFileSync(defaultLockPath, 'utf8')) as {
+  const real = parse(readFileSync(releaseDataPath('26.03'), 'utf8')) as {
     upstream: Record<string, unknown>;
     remoteCache: { refs: Record<string, unknown>[] };
   };
