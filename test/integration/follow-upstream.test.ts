@@ -1,0 +1,133 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { defaultPaths } from '../../src/paths.ts';
+import { resolveUpstream } from '../../src/upstream/resolve.ts';
+import { runCli, snapshot, tempDir } from './helpers.ts';
+
+/**
+ * A release this project has never seen: a copy of the pinned 26.03 tree, changed the way
+ * upstream's releases change, built with `kfcharts build --manifests` under a new tag. It
+ * takes 26.03's release data as the nearest older release's. Generic changes (one more
+ * runtime, one more component) build and are reported; a moved target of a targeted rule
+ * fails the build with one report that names every drift at once.
+ */
+let pinnedTree: string;
+
+beforeAll(async () => {
+  pinnedTree = (await resolveUpstream({ paths: defaultPaths() })).dir;
+});
+
+/** Copies the tree as `manifests-26.07`, applies `edits` (path → new text, or edit function). */
+function newRelease(edits: Record<string, string | ((text: string) => string)>): {
+  manifests: string;
+  dist: string;
+  report: string;
+} {
+  const root = tempDir('follow');
+  const manifests = join(root, 'manifests-26.07');
+  cpSync(pinnedTree, manifests, { recursive: true });
+  for (const [file, edit] of Object.entries(edits)) {
+    const path = join(manifests, file);
+    mkdirSync(dirname(path), { recursive: true });
+    if (typeof edit === 'string') writeFileSync(path, edit);
+    else {
+      const before = readFileSync(path, 'utf8');
+      const after = edit(before);
+      expect(after, file).not.toBe(before);
+      writeFileSync(path, after);
+    }
+  }
+  return { manifests, dist: join(root, 'dist'), report: join(root, 'report.md') };
+}
+
+const RUNTIMES = 'applications/trainer/upstream/base/runtimes';
+
+describe('following upstream', () => {
+  it('a new Trainer runtime and a new example/ component build with no edit, and the report names both', async () => {
+    const r = newRelease({
+      [`${RUNTIMES}/kustomization.yaml`]: (t) =>
+        t.replace(
+          '  - mlx_distributed.yaml\n',
+          '  - mlx_distributed.yaml\n  - xgboost_distributed.yaml\n',
+        ),
+      [`${RUNTIMES}/xgboost_distributed.yaml`]: (() => {
+        const mlx = readFileSync(join(pinnedTree, RUNTIMES, 'mlx_distributed.yaml'), 'utf8');
+        return mlx
+          .replace('name: mlx-distributed', 'name: xgboost-distributed')
+          .replace('framework: mlx', 'framework: xgboost');
+      })(),
+      'common/hello-world/base/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: kubeflow\nresources:\n- deployment.yaml\n',
+      'common/hello-world/base/deployment.yaml':
+        'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hello-world\nspec:\n  selector:\n    matchLabels:\n      app: hello-world\n  template:\n    metadata:\n      labels:\n        app: hello-world\n    spec:\n      containers:\n      - name: hello\n        image: ghcr.io/example/hello:1.0\n',
+      'example/kustomization.yaml': (t) =>
+        t.replace(
+          '- ../common/kubeflow-roles/base\n',
+          '- ../common/kubeflow-roles/base\n- ../common/hello-world/base\n',
+        ),
+    });
+    const build = await runCli(['build', '--manifests', r.manifests, '--report', r.report], {
+      KFCHARTS_DIST_DIR: r.dist,
+    });
+    expect(build.stderr).not.toContain('error');
+    expect(build.code).toBe(0);
+    expect(build.stdout).toContain(
+      'components: 1 new in example/ (common/hello-world/base → hello-world), 0 no longer listed',
+    );
+    const report = readFileSync(r.report, 'utf8');
+    expect(report).toContain('**No drift.**');
+    expect(report).toContain('- `common/hello-world/base` → `hello-world`');
+    expect(report).toContain('| `hello-world` (new) | `common/hello-world/base` | 1 |');
+    // The runtime is one more object the images rule rewrote, and one more in the runtimes release.
+    const files = snapshot(r.dist);
+    expect([...files.keys()].filter((f) => f.includes('clustertrainingruntime')).length).toBe(7);
+    expect([...files.keys()].some((f) => f.includes('/charts/hello-world/templates/'))).toBe(true);
+    const hello = [...files].find(
+      ([f]) => f.includes('/charts/hello-world/templates/') && f.includes('deployment'),
+    )?.[1];
+    expect(hello).toContain(
+      '{{ with include "kfcharts.imageRegistry" $ }}{{ . }}/ghcr.io/example/hello:1.0{{ else }}ghcr.io/example/hello:1.0{{ end }}',
+    );
+  }, 300_000);
+
+  it('moved targets of targeted rules fail the build with one report naming every drift, and dist/ is not written', async () => {
+    const r = newRelease({
+      // 1. a field a rule edits is renamed
+      'applications/pipeline/upstream/base/installs/generic/pipeline-install-config.yaml': (t) =>
+        t.replace(/^ {2}dbHost: mysql/m, '  databaseHost: mysql'),
+      // 2. an object a rule removes is renamed
+      'applications/katib/upstream/components/mysql/service.yaml': (t) =>
+        t.replace(/^ {2}name: katib-mysql$/m, '  name: katib-database'),
+      // 3. an object a rule changes is renamed
+      'common/dex/base/deployment.yaml': (t) => t.replace(/^ {2}name: dex$/m, '  name: dex-server'),
+    });
+    const build = await runCli(['build', '--manifests', r.manifests, '--report', r.report], {
+      KFCHARTS_DIST_DIR: r.dist,
+    });
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain('upstream 26.07: ');
+    expect(build.stderr).toContain(
+      'drift(s) from what the rules were written for (upstream/26.03.yaml)',
+    );
+    expect(build.stderr).toContain(
+      'database-pipeline-install-config (src/rules/values/database.ts) [pipelines] v1 ConfigMap kubeflow/pipeline-install-config: expected ',
+    );
+    expect(build.stderr).toContain('found has no data.dbHost');
+    expect(build.stderr).toContain(
+      'database-katib-in-cluster-mysql (src/rules/values/database.ts) [katib]: expected 3 object(s) to change; found 2:',
+    );
+    expect(build.stderr).toContain(
+      'auth-dex-deployment (src/rules/values/auth.ts) [dex]: expected 1 object(s) to change; found 0',
+    );
+    const report = readFileSync(r.report, 'utf8');
+    for (const rule of [
+      'database-pipeline-install-config',
+      'database-katib-in-cluster-mysql',
+      'auth-dex-deployment',
+    ]) {
+      expect(report).toMatch(new RegExp(`^\\| \`${rule}\` \\| \`src/rules/values/`, 'm'));
+    }
+    expect(snapshot(r.dist).size).toBe(0);
+  }, 300_000);
+});
