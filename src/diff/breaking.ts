@@ -69,8 +69,9 @@ const IMMUTABLE: readonly ImmutableField[] = [
 export function objectBreaks(from: SnapshotObject, to: SnapshotObject): BreakingChange[] {
   const out: BreakingChange[] = [];
   const group = apiGroup(to);
+  // In full (up to a limit): the operator compares old and new, e.g. two selectors.
   const add = (field: string, a: unknown, b: unknown, action: string) =>
-    out.push({ object: to.key, field, from: brief(a), to: brief(b), action });
+    out.push({ object: to.key, field, from: brief(a, 400), to: brief(b, 400), action });
   for (const rule of IMMUTABLE) {
     if (rule.group !== group || !rule.kinds.includes(to.kind)) continue;
     const a = valueAt(from.value, rule.field);
