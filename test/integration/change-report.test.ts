@@ -1,7 +1,11 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
+import { parse, parseDocument } from 'yaml';
+import { buildCharts } from '../../src/build.ts';
+import { parseObjectYaml } from '../../src/diff/fast-yaml.ts';
+import { snapshotOf } from '../../src/diff/index.ts';
+import { KUBERNETES_YAML, objectKey } from '../../src/manifest/object.ts';
 import { defaultPaths } from '../../src/paths.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
 import { projectRoot, runCli, tempDir } from './helpers.ts';
@@ -113,5 +117,23 @@ describe('kfcharts diff between two changed copies of 26.03', () => {
 
   it('reports nothing else as upgrade-breaking', () => {
     expect(report).toContain('| **upgrade-breaking changes** | **3** |');
+  });
+});
+
+describe('snapshot of the pinned build', () => {
+  it('parses every object as yaml with KUBERNETES_YAML does (the fast reader is exact)', async () => {
+    const result = await buildCharts({ paths: defaultPaths(), log: () => {} });
+    for (const { objects } of result.components) {
+      for (const object of objects) {
+        expect(parseObjectYaml(object.text), objectKey(object)).toEqual(
+          parse(object.text, KUBERNETES_YAML),
+        );
+      }
+    }
+    const snapshot = snapshotOf(result);
+    expect(snapshot.objects).toHaveLength(
+      result.components.reduce((n, c) => n + c.objects.length, 0),
+    );
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });
 });
