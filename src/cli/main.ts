@@ -5,6 +5,7 @@
  */
 import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
+import { diffCommand } from './diff.ts';
 import { imagesCommand } from './images.ts';
 import { lockCommand } from './lock.ts';
 import { packageCommand } from './package.ts';
@@ -23,6 +24,7 @@ commands:
            kfcharts push oci://<host>[/path] [--plain-http]
   images   print every container image of the charts, one per line (for mirroring);
            --registry R prints 'source mirror' pairs for global.imageRegistry R
+  diff     change report (Markdown) between two upstream trees, archives or tags: kfcharts diff <from> <to> [--out FILE]
 
 source options (build, verify):
   --manifests <dir|tar.gz>     build another upstream tree instead of the pinned one
@@ -42,6 +44,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   package: packageCommand,
   push: pushCommand,
   images: imagesCommand,
+  diff: diffCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,139 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse, parseDocument } from 'yaml';
+import { buildCharts } from '../../src/build.ts';
+import { parseObjectYaml } from '../../src/diff/fast-yaml.ts';
+import { snapshotOf } from '../../src/diff/index.ts';
+import { KUBERNETES_YAML, objectKey } from '../../src/manifest/object.ts';
+import { defaultPaths } from '../../src/paths.ts';
+import { resolveUpstream } from '../../src/upstream/resolve.ts';
+import { projectRoot, runCli, tempDir } from './helpers.ts';
+
+/**
+ * `kfcharts diff` between two copies of the pinned 26.03 tree, the second changed in
+ * known ways: a Deployment selector, an image tag, a CRD version dropped and a PVC
+ * renamed. Upstream's own PVCs are all targeted by values rules (a rename would fail the
+ * build), so both sides get an extra PVC in Central Dashboard (and the PVC keep rule one
+ * more to match) and `to` renames it.
+ */
+let pinnedTree: string;
+let report: string;
+
+const DASHBOARD = 'applications/centraldashboard/upstream/base';
+const PROFILE_CRD = 'applications/profiles/upstream/crd/bases/kubeflow.org_profiles.yaml';
+
+function edit(tree: string, file: string, change: (text: string) => string): void {
+  const path = join(tree, file);
+  const before = readFileSync(path, 'utf8');
+  const after = change(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+function copyWithPvc(root: string, name: string, pvc: string): string {
+  const tree = join(root, name);
+  cpSync(pinnedTree, tree, { recursive: true });
+  writeFileSync(
+    join(tree, DASHBOARD, 'extra-pvc.yaml'),
+    `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${pvc}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`,
+  );
+  edit(tree, `${DASHBOARD}/kustomization.yaml`, (t) =>
+    t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
+  );
+  return tree;
+}
+
+beforeAll(async () => {
+  pinnedTree = (await resolveUpstream({ paths: defaultPaths() })).dir;
+  const root = tempDir('change-report');
+  const from = copyWithPvc(root, 'from', 'dashboard-data');
+  const to = copyWithPvc(root, 'to', 'dashboard-data-v2');
+  edit(to, `${DASHBOARD}/deployment.yaml`, (t) =>
+    t
+      .replace(/matchLabels:\n {6}app: centraldashboard\n/, '$&      tier: web\n')
+      .replace(/labels:\n {8}app: centraldashboard\n/, '$&        tier: web\n'),
+  );
+  edit(to, `${DASHBOARD}/kustomization.yaml`, (t) =>
+    t.replace(/newTag: v1\.10\.0/, 'newTag: v1.10.1'),
+  );
+  edit(to, PROFILE_CRD, (t) => {
+    const doc = parseDocument(t);
+    const versions = doc.getIn(['spec', 'versions']) as { items: { get(k: string): unknown }[] };
+    const index = versions.items.findIndex((v) => v.get('name') === 'v1beta1');
+    doc.deleteIn(['spec', 'versions', index]);
+    return String(doc);
+  });
+  // The keep rule counts PVCs: one more on both sides.
+  const releases = join(root, 'releases.yaml');
+  writeFileSync(
+    releases,
+    readFileSync(join(projectRoot, 'releases.yaml'), 'utf8').replace(
+      /^( {2}PersistentVolumeClaim: )(\d+)$/m,
+      (_, key: string, n: string) => `${key}${Number(n) + 1}`,
+    ),
+  );
+  const out = join(root, 'report.md');
+  const result = await runCli(['diff', from, to, '--releases', releases, '--out', out]);
+  expect(result.stderr).not.toContain('error');
+  expect(result.code).toBe(0);
+  report = readFileSync(out, 'utf8');
+});
+
+describe('kfcharts diff between two changed copies of 26.03', () => {
+  it('reports the selector change as upgrade-breaking, with the old and new selector', () => {
+    const entry = report
+      .split('\n')
+      .find((l) =>
+        l.startsWith('- `apps/v1 Deployment kubeflow/centraldashboard`: `spec.selector`:'),
+      );
+    expect(entry).toBeDefined();
+    const [before, after] = (entry as string).split(' → ');
+    expect(before).not.toContain('"tier":"web"');
+    expect(after).toContain('"tier":"web"');
+  });
+
+  it('reports the image tag change per repository', () => {
+    expect(report).toContain(
+      '- `ghcr.io/kubeflow/kubeflow/central-dashboard`: `v1.10.0` → `v1.10.1` (central-dashboard)',
+    );
+    expect(report).toContain(
+      '`spec.template.spec.containers[centraldashboard].image`: `ghcr.io/kubeflow/kubeflow/central-dashboard:v1.10.0` → `ghcr.io/kubeflow/kubeflow/central-dashboard:v1.10.1`',
+    );
+  });
+
+  it('reports the CRD version removed, in the CRD section and as upgrade-breaking', () => {
+    expect(report).toMatch(/- `profiles\.kubeflow\.org` \([\w-]+\): versions removed: v1beta1/);
+    expect(report).toContain(
+      '- `CustomResourceDefinition profiles.kubeflow.org`: `spec.versions[v1beta1]`: `v1beta1 (served)` → `(removed)`',
+    );
+  });
+
+  it('reports the PVC rename as data loss', () => {
+    expect(report).toContain(
+      '- `v1 PersistentVolumeClaim kubeflow/dashboard-data`: `metadata.name`: `dashboard-data` → `dashboard-data-v2`',
+    );
+  });
+
+  it('reports nothing else as upgrade-breaking', () => {
+    expect(report).toContain('| **upgrade-breaking changes** | **3** |');
+  });
+});
+
+describe('snapshot of the pinned build', () => {
+  it('parses every object as yaml with KUBERNETES_YAML does (the fast reader is exact)', async () => {
+    const result = await buildCharts({ paths: defaultPaths(), log: () => {} });
+    for (const { objects } of result.components) {
+      for (const object of objects) {
+        expect(parseObjectYaml(object.text), objectKey(object)).toEqual(
+          parse(object.text, KUBERNETES_YAML),
+        );
+      }
+    }
+    const snapshot = snapshotOf(result);
+    expect(snapshot.objects).toHaveLength(
+      result.components.reduce((n, c) => n + c.objects.length, 0),
+    );
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+  });
+});
