@@ -1,24 +1,25 @@
 /**
- * `git ls-remote --tags https://github.com/kubeflow/manifests | node scripts/newest-upstream-tag.ts`
+ * `git ls-remote --tags https://github.com/kubeflow/community-distribution | node scripts/newest-upstream-tag.ts`
  * prints, as `key=value` lines for $GITHUB_OUTPUT:
  *   newest=<the newest release tag, release candidates ignored>
- *   current=<the newest tag pinned in upstream/>
- *   newer=<true when newest is newer than current>
- * Options: --lock <file> (default: the newest upstream/<tag>.yaml), --ls-remote <file> (default stdin).
+ *   current=<the newest tag pinned here (upstream/*.yaml, upstream.lock.yaml)>
+ *   newer=<true when newest is not pinned yet and newer than current>
+ * Options: --root <dir> (default: this repository), --ls-remote <file> (default stdin).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { KfchartsError } from '../src/errors.ts';
-import { pinnedReleasePath, readLock } from '../src/upstream/lock.ts';
+import { projectRoot } from '../src/paths.ts';
 import { isNewerTag, newestReleaseTag, parseLsRemoteTags } from '../src/upstream/tags.ts';
+import { newestPinnedTag, readPinnedTags } from './pinned-tags.ts';
 import { parseScriptArgs, runScript } from './script-main.ts';
 
 const USAGE =
-  'usage: git ls-remote --tags <url> | node scripts/newest-upstream-tag.ts [--lock <file>] [--ls-remote <file>]';
+  'usage: git ls-remote --tags <url> | node scripts/newest-upstream-tag.ts [--root <dir>] [--ls-remote <file>]';
 
 runScript('newest-upstream-tag', () => {
   const { values } = parseScriptArgs(
-    { lock: { type: 'string' }, 'ls-remote': { type: 'string' } },
+    { root: { type: 'string' }, 'ls-remote': { type: 'string' } },
     USAGE,
   );
   const input = readFileSync(values['ls-remote'] ?? 0, 'utf8');
@@ -31,9 +32,18 @@ runScript('newest-upstream-tag', () => {
         '(no `refs/tags/` lines: is this `git ls-remote --tags` output?)',
     });
   }
-  const current = readLock(values.lock ? resolve(values.lock) : pinnedReleasePath(undefined))
-    .upstream.tag;
+  const root = values.root ? resolve(values.root) : projectRoot;
+  const pins = readPinnedTags(root);
+  const current = newestPinnedTag(pins);
+  // An upgrade needs a release to start from (its expectations, the change report's base).
+  if (current === undefined) {
+    throw new KfchartsError(
+      'tag-invalid',
+      `no tag is pinned in ${root} (upstream/*.yaml, upstream.lock.yaml): pin one by hand first`,
+    );
+  }
+  const pinned = pins.some((p) => p.tag === newest);
   console.log(`newest=${newest}`);
   console.log(`current=${current}`);
-  console.log(`newer=${isNewerTag(newest, current)}`);
+  console.log(`newer=${!pinned && isNewerTag(newest, current)}`);
 });

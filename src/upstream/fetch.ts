@@ -41,16 +41,22 @@ export type { FetchLike };
  * assets) are exercised only in GitHub Actions (.github/workflows/*.yml), never here.
  */
 
-/** The part of `fetch` used here; the global `fetch` fits. */
+/**
+ * Where the tag archives come from. kubeflow/manifests was renamed
+ * kubeflow/community-distribution; GitHub still redirects the old name's git and archive
+ * URLs, but a redirect can be dropped or the old name taken, so the new name is used.
+ */
+export const UPSTREAM_REPOSITORY = 'kubeflow/community-distribution';
 
 /** Runs `git` with these arguments; rejects when it fails. */
 export type GitRunner = (args: readonly string[]) => Promise<void>;
 
 export interface FetchUpstreamOptions {
-  /** A tag of kubeflow/manifests, e.g. `26.03` or `v1.11.0`. */
+  /** A tag of the upstream repository, e.g. `26.03` or `v1.11.0`. */
   readonly tag: string;
   /** Mirror folder to write (created if needed); KFCHARTS_UPSTREAM_MIRROR can point at it. */
   readonly outDir: string;
+  /** `<owner>/<name>` on GitHub; default UPSTREAM_REPOSITORY. */
   readonly repository?: string;
   readonly fetch?: FetchLike;
   readonly git?: GitRunner;
@@ -117,7 +123,7 @@ export async function fetchUpstream(options: FetchUpstreamOptions): Promise<Fetc
     throw new KfchartsError('usage', `'${tag}' is not a tag name (letters, digits, . _ -)`);
   }
   const log = options.log ?? (() => {});
-  const repository = options.repository ?? 'kubeflow/manifests';
+  const repository = options.repository ?? UPSTREAM_REPOSITORY;
   const outDir = resolve(options.outDir);
   const archive = join(outDir, 'kubeflow-manifests', `${tag}.tar.gz`);
   const remoteCache = join(outDir, 'remote-cache.tar.gz');

@@ -1,11 +1,13 @@
 import { KfchartsError } from '../errors.ts';
 
 /**
- * Ordering kubeflow/manifests' release tags. Two schemes follow each other:
+ * Ordering the release tags of kubeflow/community-distribution (formerly kubeflow/manifests).
+ * Two schemes follow each other:
  *   semver   v1.0 … v1.9.1, v1.10.0, v1.11.0        (v1.10.0-rc.1: a pre-release)
  *   calendar 26.03, 26.03.1, 26.07                   (YY.MM[.patch]; 26.03-rc.0: a pre-release)
  * Every calendar tag is newer than every semver tag: the calendar scheme replaced v1.x.
- * Anything else (`latest`, `v1.2-branch`, `kfctl-v0.2`) is not a release tag.
+ * Any `-suffix` (`-rc.1`, `-rc1`, `-alpha.0`) marks a pre-release. Anything else (`latest`,
+ * `v1.2-branch`, `kfctl-v0.2`, `v1.11.0rc1`) is not a release tag.
  */
 export interface ParsedTag {
   readonly tag: string;
@@ -52,13 +54,19 @@ export function compareTags(a: ParsedTag, b: ParsedTag): number {
   return a.prerelease.localeCompare(b.prerelease, 'en', { numeric: true });
 }
 
-/** The newest release tag (no release candidates or other pre-releases), if any. */
+/**
+ * The newest release tag (no release candidates or other pre-releases), if any. Of two
+ * names for one version (`v1.11` and `v1.11.0`) the longer wins, whatever the input order,
+ * so the answer does not depend on how the forge lists its tags.
+ */
 export function newestReleaseTag(tags: readonly string[]): string | undefined {
   let newest: ParsedTag | undefined;
   for (const tag of tags) {
     const parsed = parseTag(tag.trim());
     if (parsed === undefined || parsed.prerelease !== undefined) continue;
-    if (newest === undefined || compareTags(parsed, newest) > 0) newest = parsed;
+    const order = newest === undefined ? 1 : compareTags(parsed, newest);
+    if (order > 0 || (order === 0 && newest !== undefined && parsed.tag.length > newest.tag.length))
+      newest = parsed;
   }
   return newest?.tag;
 }
@@ -73,7 +81,7 @@ export function isNewerTag(candidate: string, current: string): boolean {
   if (currentTag === undefined) {
     throw new KfchartsError(
       'tag-invalid',
-      `'${current}' is neither a calendar (26.03) nor a semver (v1.11.0) tag of kubeflow/manifests`,
+      `'${current}' is neither a calendar (26.03) nor a semver (v1.11.0) tag of kubeflow/community-distribution`,
     );
   }
   const candidateTag = parseTag(candidate);

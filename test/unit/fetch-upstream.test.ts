@@ -21,6 +21,7 @@ import {
   packTree,
   runGit,
   scanRemoteRefs,
+  UPSTREAM_REPOSITORY,
 } from '../../src/upstream/fetch.ts';
 import { treeHash } from '../../src/upstream/hash.ts';
 import type { UpstreamLock } from '../../src/upstream/lock.ts';
@@ -68,7 +69,7 @@ function fakeForge(archive: Uint8Array, extra: Record<string, Response | (() => 
     calls.push(url);
     const special = extra[url];
     if (special) return typeof special === 'function' ? special() : special;
-    if (url === tagArchiveUrl('kubeflow/manifests', TAG)) return new Response(archive);
+    if (url === tagArchiveUrl(UPSTREAM_REPOSITORY, TAG)) return new Response(archive);
     if (url === FILE_URL) return new Response(readFileSync(join(fixtureCache, FILE_CACHE)));
     return new Response('Not Found', { status: 404 });
   };
@@ -151,7 +152,11 @@ describe('fetchUpstream', () => {
     // The tag archive, byte for byte, where the lock's `mirror` field expects it.
     expect(result.archive).toBe(join(out, 'kubeflow-manifests', `${TAG}.tar.gz`));
     expect(new Uint8Array(readFileSync(result.archive))).toEqual(tagArchive);
-    expect(forge.calls).toEqual([tagArchiveUrl('kubeflow/manifests', TAG), FILE_URL]);
+    // The renamed repository, not kubeflow/manifests (which GitHub only redirects).
+    expect(forge.calls).toEqual([
+      `https://github.com/kubeflow/community-distribution/archive/refs/tags/${TAG}.tar.gz`,
+      FILE_URL,
+    ]);
     expect(rewrites).toContain(REPO_URL);
     expect(recorder.calls).toHaveLength(1);
     expect(recorder.calls[0]).toEqual(
@@ -272,7 +277,7 @@ describe('fetchUpstream', () => {
   it('retries a failing forge, then gives up with the URL named', async () => {
     let attempts = 0;
     const flaky = fakeForge(tagArchive, {
-      [tagArchiveUrl('kubeflow/manifests', TAG)]: () =>
+      [tagArchiveUrl(UPSTREAM_REPOSITORY, TAG)]: () =>
         ++attempts < 3 ? new Response('busy', { status: 503 }) : new Response(tagArchive),
     });
     const ok = await fetchUpstream({
@@ -295,9 +300,9 @@ describe('fetchUpstream', () => {
     expect(error).toBeInstanceOf(KfchartsError);
     expect((error as KfchartsError).code).toBe('upstream-missing');
     expect((error as KfchartsError).message).toContain('HTTP 404');
-    expect((error as KfchartsError).details).toContain(tagArchiveUrl('kubeflow/manifests', '9.99'));
+    expect((error as KfchartsError).details).toContain(tagArchiveUrl(UPSTREAM_REPOSITORY, '9.99'));
     // A 404 is an answer, not a hiccup: asked once.
-    expect(missing.calls).toEqual([tagArchiveUrl('kubeflow/manifests', '9.99')]);
+    expect(missing.calls).toEqual([tagArchiveUrl(UPSTREAM_REPOSITORY, '9.99')]);
   });
 
   it('refuses a tag that is not a plain name', async () => {

@@ -8,7 +8,7 @@ import {
 } from '../../src/upstream/tags.ts';
 import { thrown } from './helpers.ts';
 
-/** A slice of kubeflow/manifests' real tag list, in the forge's (alphabetical) order. */
+/** A slice of kubeflow/community-distribution's (formerly kubeflow/manifests) real tag list, in the forge's (alphabetical) order. */
 const UPSTREAM_TAGS = [
   '26.03',
   '26.03-rc.0',
@@ -33,6 +33,22 @@ describe('newestReleaseTag', () => {
   it('ignores a newer release candidate of either scheme', () => {
     expect(newestReleaseTag([...UPSTREAM_TAGS, '26.07-rc.0', '27.01-rc.2'])).toBe('26.03');
     expect(newestReleaseTag(['v1.9.1', 'v1.10.0-rc.1', 'v1.10.0-alpha.0'])).toBe('v1.9.1');
+  });
+
+  it('ignores release candidates written without a dot, and a suffix glued on without a dash', () => {
+    expect(newestReleaseTag(['v1.11.0', 'v1.12.0-rc1', 'v1.12.0-RC.2', 'v1.12.0rc3'])).toBe(
+      'v1.11.0',
+    );
+    expect(newestReleaseTag(['v1.11.0', '26.03-rc1', '26.03-rc.0'])).toBe('v1.11.0');
+    expect(newestReleaseTag(['26.03', '26.07-rc1', '26.07.0-rc.2'])).toBe('26.03');
+    expect(parseTag('v1.12.0rc3')).toBe(undefined);
+  });
+
+  it('answers the same for two names of one version, whatever their order', () => {
+    expect(newestReleaseTag(['v1.11', 'v1.11.0'])).toBe('v1.11.0');
+    expect(newestReleaseTag(['v1.11.0', 'v1.11'])).toBe('v1.11.0');
+    expect(newestReleaseTag(['26.03.0', '26.03'])).toBe('26.03.0');
+    expect(newestReleaseTag(['26.03', '26.03.0'])).toBe('26.03.0');
   });
 
   it('orders calendar tags by year, month and patch', () => {
@@ -69,6 +85,9 @@ describe('isNewerTag', () => {
     ['v1.9.1', 'v1.10.0', false],
     ['26.03', '26.03-rc.1', true],
     ['26.03-rc.1', '26.03', false],
+    ['26.07-rc1', '26.03', true],
+    ['26.03.0', '26.03', false],
+    ['v1.11.0', 'v1.11', false],
     ['not-a-tag', '26.03', false],
   ])('%s newer than %s: %s', (candidate, current, expected) => {
     expect(isNewerTag(candidate, current)).toBe(expected);

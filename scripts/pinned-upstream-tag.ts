@@ -1,0 +1,33 @@
+/**
+ * `node scripts/pinned-upstream-tag.ts [--before <tag>] [--root <dir>]` prints the newest
+ * upstream tag pinned in `upstream/*.yaml` (and `upstream.lock.yaml`, if present); with
+ * `--before`, the newest one older than that tag: the release an upgrade to it starts from
+ * (the upstream workflow's PREVIOUS_TAG). Fails when there is none.
+ */
+import { resolve } from 'node:path';
+import { KfchartsError } from '../src/errors.ts';
+import { projectRoot } from '../src/paths.ts';
+import { newestPinnedTag, readPinnedTags } from './pinned-tags.ts';
+import { parseScriptArgs, runScript } from './script-main.ts';
+
+const USAGE = 'usage: node scripts/pinned-upstream-tag.ts [--before <tag>] [--root <dir>]';
+
+runScript('pinned-upstream-tag', () => {
+  const { values } = parseScriptArgs(
+    { before: { type: 'string' }, root: { type: 'string' } },
+    USAGE,
+  );
+  const root = values.root ? resolve(values.root) : projectRoot;
+  const pins = readPinnedTags(root);
+  const tag = newestPinnedTag(pins, values.before);
+  if (tag === undefined) {
+    throw new KfchartsError(
+      'tag-invalid',
+      values.before === undefined
+        ? `no tag is pinned in ${root} (upstream/*.yaml, upstream.lock.yaml)`
+        : `no tag older than ${values.before} is pinned in ${root}`,
+      { details: `pinned: ${pins.map((p) => `${p.tag} (${p.file})`).join(', ') || 'none'}` },
+    );
+  }
+  console.log(tag);
+});
