@@ -2,7 +2,7 @@
  * `git ls-remote --tags https://github.com/kubeflow/community-distribution | node scripts/newest-upstream-tag.ts`
  * prints, as `key=value` lines for $GITHUB_OUTPUT:
  *   newest=<the newest release tag, release candidates ignored>
- *   current=<the newest tag pinned here (upstream/*.yaml, upstream.lock.yaml)>
+ *   current=<the newest tag pinned here (upstream/*.yaml)>
  *   newer=<true when newest is not pinned yet and newer than current>
  * Options: --root <dir> (default: this repository), --ls-remote <file> (default stdin).
  */
@@ -39,7 +39,7 @@ runScript('newest-upstream-tag', () => {
   if (current === undefined) {
     throw new KfchartsError(
       'tag-invalid',
-      `no tag is pinned in ${root} (upstream/*.yaml, upstream.lock.yaml): pin one by hand first`,
+      `no tag is pinned in ${root} (upstream/*.yaml): pin one by hand first`,
     );
   }
   const pinned = pins.some((p) => p.tag === newest);

@@ -21,7 +21,10 @@ export function readPinnedTags(root: string): PinnedTag[] {
     const file = `upstream/${name}.yaml`;
     const tag = readLock(releaseDataPath(name, dir)).upstream.tag;
     if (tag !== name) {
-      throw new KfchartsError('lock-invalid', `${file} pins upstream.tag '${tag}': the file must be named ${tag}.yaml`);
+      throw new KfchartsError(
+        'lock-invalid',
+        `${file} pins upstream.tag '${tag}': the file must be named ${tag}.yaml`,
+      );
     }
     if (parseTag(tag) === undefined) {
       throw new KfchartsError(

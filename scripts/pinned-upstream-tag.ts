@@ -1,6 +1,6 @@
 /**
  * `node scripts/pinned-upstream-tag.ts [--before <tag>] [--root <dir>]` prints the newest
- * upstream tag pinned in `upstream/*.yaml` (and `upstream.lock.yaml`, if present); with
+ * upstream tag pinned in `upstream/*.yaml`; with
  * `--before`, the newest one older than that tag: the release an upgrade to it starts from
  * (the upstream workflow's PREVIOUS_TAG). Fails when there is none.
  */
@@ -24,7 +24,7 @@ runScript('pinned-upstream-tag', () => {
     throw new KfchartsError(
       'tag-invalid',
       values.before === undefined
-        ? `no tag is pinned in ${root} (upstream/*.yaml, upstream.lock.yaml)`
+        ? `no tag is pinned in ${root} (upstream/*.yaml)`
         : `no tag older than ${values.before} is pinned in ${root}`,
       { details: `pinned: ${pins.map((p) => `${p.tag} (${p.file})`).join(', ') || 'none'}` },
     );

@@ -23,7 +23,7 @@ const USAGE =
   'usage: node scripts/upstream-pr.ts --tag <tag> --previous <tag> --build-exit <n> [--build-report F] [--build-stderr F] [--diff-exit <n>] [--change-report F] [--diff-stderr F] [--run-url URL] [--root DIR] --out <file>';
 
 /** What the pull request commits, when it exists: the lock writes the first two. */
-const RELEASE_DATA = ['upstream', 'upstream.lock.yaml'];
+const RELEASE_DATA = ['upstream'];
 
 runScript('upstream-pr', () => {
   const { values } = parseScriptArgs(

@@ -36,6 +36,11 @@ export interface BuildOptions extends UpstreamOptions {
   readonly componentsFile?: string;
   /** Release layers (default releases.yaml). */
   readonly releasesFile?: string;
+  /**
+   * true: a build with drift goes on (objects a rule could not change stay as upstream
+   * has them) instead of failing; for `kfcharts diff`, which reports the drift.
+   */
+  readonly allowDrift?: boolean;
   /** false: ignore and don't fill the kustomize output cache. */
   readonly useCache?: boolean;
   readonly kubectl?: Kubectl;
@@ -127,7 +132,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     findings,
     drift,
   };
-  if (drift.length > 0) throw new DriftError(report);
+  if (drift.length > 0 && !options.allowDrift) throw new DriftError(report);
   const plan = planReleases(layout, components, releasesFile);
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {

@@ -1,5 +1,5 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type BuildOptions, buildCharts } from '../build.ts';
 import { diffSnapshots, renderChangeReport, snapshotOf } from '../diff/index.ts';
 import { KfchartsError } from '../errors.ts';
@@ -15,7 +15,7 @@ import {
  * change report (Markdown). Each side is a path to an upstream tree or archive, or a tag.
  */
 export async function diffCommand(args: string[]): Promise<void> {
-  const { manifests: _ignored, ...shared } = SOURCE_OPTIONS;
+  const { manifests: _ignored, tag: _tag, ...shared } = SOURCE_OPTIONS;
   const { values, positionals } = parseCommandArgs(
     args,
     { ...shared, out: { type: 'string' } },
@@ -51,31 +51,17 @@ export async function diffCommand(args: string[]): Promise<void> {
   console.error(`change report ${from.tag} → ${to.tag} written to ${values.out}`);
 }
 
-/** Build options for one side: an existing path builds like `build --manifests`, else a tag. */
+/**
+ * Build options for one side: an existing path builds like `build --manifests`, anything
+ * else is a pinned tag (`build --tag`). Drift does not stop a side: the report lists it.
+ */
 export function sideOptions(
   side: string,
-  values: Omit<SourceValues, 'manifests'>,
+  values: Omit<SourceValues, 'manifests' | 'tag'>,
   log: (line: string) => void,
 ): BuildOptions {
-  if (existsSync(side)) return buildOptionsFrom({ ...values, manifests: side }, log);
-  return withTag(buildOptionsFrom(values, log), side);
-}
-
-/**
- * A tag's build. Until `build --tag` lands (BuildOptions.tag), a tag `T` is the
- * mirror's archive kubeflow-manifests/T.tar.gz built unpinned; `tag` is passed along
- * so the build can take over once it knows the option.
- */
-function withTag(options: BuildOptions, tag: string): BuildOptions {
-  if (!/^[\w][\w.+-]*$/.test(tag)) {
-    throw new KfchartsError('usage', `'${tag}' is neither an existing path nor a tag`);
-  }
-  const archive = join(options.paths.mirrorDir, 'kubeflow-manifests', `${tag}.tar.gz`);
-  if (!existsSync(archive)) {
-    throw new KfchartsError(
-      'upstream-missing',
-      `'${tag}' is not an existing path, and the mirror has no archive for tag ${tag} (${archive})`,
-    );
-  }
-  return { ...options, tag, manifests: archive } as BuildOptions;
+  const options = existsSync(side)
+    ? buildOptionsFrom({ ...values, manifests: side }, log)
+    : buildOptionsFrom({ ...values, tag: side }, log);
+  return { ...options, allowDrift: true };
 }

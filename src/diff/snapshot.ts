@@ -64,7 +64,7 @@ export interface SnapshotCrdVersion {
   readonly fields: readonly string[];
 }
 
-/** What a rule of the build matched (BuildResult.findings, when the build has them). */
+/** What a rule of the build matched (from BuildResult.report). */
 export interface RuleFinding {
   readonly id: string;
   readonly kind: 'targeted' | 'generic';
@@ -73,9 +73,6 @@ export interface RuleFinding {
   readonly matched: number;
   readonly drift?: readonly string[];
 }
-
-/** Builds whose results carry rule findings (added to BuildResult by another change). */
-type WithFindings = BuildResult & { readonly findings?: readonly RuleFinding[] };
 
 export function snapshotOf(result: BuildResult): ReleaseSnapshot {
   const releaseOf = new Map<ManifestObject, string>();
@@ -116,17 +113,27 @@ export function snapshotOf(result: BuildResult): ReleaseSnapshot {
       }
     }
   }
-  const { findings } = result as WithFindings;
+  const { report } = result;
+  const findings: RuleFinding[] = report.findings.map((f) => ({
+    id: f.id,
+    kind: f.generic ? 'generic' : 'targeted',
+    ...(f.component !== undefined && { component: f.component }),
+    ...(f.expected !== undefined && { expected: f.expected }),
+    matched: f.matched.length,
+    drift: report.drift
+      .filter((d) => d.rule === f.id)
+      .map((d) => `${d.object ? `${d.object}: ` : ''}expected ${d.expected}; found ${d.found}`),
+  }));
   return {
     tag: result.tree.tag,
     components: result.components.map(({ component }) => ({
       name: component.name,
-      paths: [component.path],
+      paths: [...component.paths],
     })),
     objects,
     images,
     crds,
-    ...(findings !== undefined && { findings: findings.map((f) => ({ ...f })) }),
+    findings,
   };
 }
 

@@ -1,10 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { newestPinnedTag, readPinnedTags } from '../../scripts/pinned-tags.ts';
 import { projectRoot } from '../../src/paths.ts';
+import { renderLock } from '../../src/upstream/lock.ts';
 import { tempDir } from '../integration/helpers.ts';
 import { thrown } from './helpers.ts';
 
@@ -61,62 +70,64 @@ function lsRemote(tags: string[]): string {
   return tags.map((tag, i) => `${sha((i % 9) + 1)}\trefs/tags/${tag}\n`).join('');
 }
 
-/** A repository with release data for `tags` and, optionally, a lock pinning `lockTag`. */
-function fakeRepo(tags: string[], lockTag?: string): string {
+/** A repository with release data for `tags`. */
+function fakeRepo(tags: string[]): string {
   const root = tempDir('upstream-workflow');
   mkdirSync(join(root, 'upstream'));
   for (const tag of tags) pin(root, tag);
-  if (lockTag !== undefined) {
-    writeFileSync(
-      join(root, 'upstream.lock.yaml'),
-      `upstream:\n  repository: kubeflow/manifests\n  tag: "${lockTag}"\n`,
-    );
-  }
   return root;
 }
-/** What `kfcharts lock --tag <tag>` leaves, as far as the workflow reads it. */
+/** What `kfcharts lock --tag <tag>` leaves: a release data file (src/upstream/lock.ts). */
 function pin(root: string, tag: string): void {
   writeFileSync(
     join(root, 'upstream', `${tag}.yaml`),
-    `pin:\n  tag: "${tag}"\n  treeSha256: ${'a'.repeat(64)}\nrules: {}\n`,
+    renderLock({
+      upstream: {
+        repository: 'kubeflow/community-distribution',
+        tag,
+        url: `https://github.com/kubeflow/community-distribution/archive/refs/tags/${tag}.tar.gz`,
+        mirror: `kubeflow-manifests/${tag}.tar.gz`,
+        mirrorSha256: 'a'.repeat(64),
+        treeSha256: 'b'.repeat(64),
+      },
+      remoteCache: { mirror: 'remote-cache.tar.gz', refs: [] },
+      expect: {},
+    }),
   );
 }
 
 describe('pinned tags (scripts/pinned-tags.ts)', () => {
-  it('reads pin.tag of upstream/*.yaml and upstream.tag of the lock', () => {
-    const root = fakeRepo(['v1.11.0', '26.03'], '26.03');
+  it('reads upstream/*.yaml, oldest first; the newest, or the newest before a tag', () => {
+    const root = fakeRepo(['v1.11.0', '26.03']);
     writeFileSync(join(root, 'upstream', 'README.md'), 'not release data');
     expect(readPinnedTags(root)).toEqual([
-      { tag: '26.03', file: 'upstream/26.03.yaml' },
       { tag: 'v1.11.0', file: 'upstream/v1.11.0.yaml' },
-      { tag: '26.03', file: 'upstream.lock.yaml' },
+      { tag: '26.03', file: 'upstream/26.03.yaml' },
     ]);
     const pins = readPinnedTags(root);
     expect(newestPinnedTag(pins)).toBe('26.03');
     expect(newestPinnedTag(pins, '26.03')).toBe('v1.11.0');
     expect(newestPinnedTag(pins, '26.07')).toBe('26.03');
     expect(newestPinnedTag(pins, 'v1.10.0')).toBe(undefined);
-  });
-
-  it('works with release data files only, or with the lock only', () => {
-    expect(newestPinnedTag(readPinnedTags(fakeRepo(['26.03', '26.07'])))).toBe('26.07');
-    expect(newestPinnedTag(readPinnedTags(fakeRepo([], '26.03')))).toBe('26.03');
     expect(readPinnedTags(tempDir('upstream-empty'))).toEqual([]);
   });
 
-  it('names the file whose tag is missing, unquoted or of no scheme', () => {
-    const root = fakeRepo([]);
-    writeFileSync(join(root, 'upstream', '26.10.yaml'), 'pin:\n  tag: 26.10\n');
-    let error = thrown(() => readPinnedTags(root));
-    expect(error.message).toBe('upstream/26.10.yaml has no pin.tag string (found 26.1)');
-
-    writeFileSync(join(root, 'upstream', '26.10.yaml'), 'pin:\n  tag: main\n');
-    error = thrown(() => readPinnedTags(root));
+  it('names the file whose tag is not its name, not a string, or of no scheme', () => {
+    const root = fakeRepo(['26.03']);
+    renameSync(join(root, 'upstream', '26.03.yaml'), join(root, 'upstream', '26.10.yaml'));
+    expect(thrown(() => readPinnedTags(root)).message).toBe(
+      "upstream/26.10.yaml pins upstream.tag '26.03': the file must be named 26.03.yaml",
+    );
+    const text = readFileSync(join(root, 'upstream', '26.10.yaml'), 'utf8');
+    writeFileSync(join(root, 'upstream', '26.10.yaml'), text.replace('tag: "26.03"', 'tag: 26.10'));
+    expect(thrown(() => readPinnedTags(root)).message).toContain(
+      'upstream/26.10.yaml does not match schemas/upstream-lock.schema.json',
+    );
+    rmSync(join(root, 'upstream', '26.10.yaml'));
+    pin(root, 'main');
+    const error = thrown(() => readPinnedTags(root));
     expect(error.code).toBe('tag-invalid');
-    expect(error.message).toContain("upstream/26.10.yaml: pin.tag 'main'");
-
-    writeFileSync(join(root, 'upstream', '26.10.yaml'), 'rules: {}\n');
-    expect(thrown(() => readPinnedTags(root)).message).toContain('found nothing');
+    expect(error.message).toContain("upstream/main.yaml: upstream.tag 'main'");
   });
 });
 
@@ -124,14 +135,14 @@ describe('finding the tag (scripts/newest-upstream-tag.ts)', () => {
   const LISTING = lsRemote(['26.03', '26.03-rc.1', 'v1.11.0', 'v1.11.0-rc.0', '26.07-rc1']);
 
   it('does nothing while the newest release is pinned, release candidates ignored', () => {
-    const root = fakeRepo(['v1.11.0', '26.03'], '26.03');
+    const root = fakeRepo(['v1.11.0', '26.03']);
     const result = script('newest-upstream-tag.ts', ['--root', root], LISTING);
     expect(result.stderr).toBe('');
     expect(outputs(result.stdout)).toEqual({ newest: '26.03', current: '26.03', newer: 'false' });
   });
 
   it('finds a new calendar release, and a new semver one while only v1.x is pinned', () => {
-    const root = fakeRepo(['v1.11.0', '26.03'], '26.03');
+    const root = fakeRepo(['v1.11.0', '26.03']);
     const listing = LISTING + lsRemote(['26.07', '26.07^{}', '26.10-rc.0']);
     expect(outputs(script('newest-upstream-tag.ts', ['--root', root], listing).stdout)).toEqual({
       newest: '26.07',
@@ -161,7 +172,7 @@ describe('finding the tag (scripts/newest-upstream-tag.ts)', () => {
 
 describe('the release it upgrades from (scripts/pinned-upstream-tag.ts)', () => {
   it('is the newest tag pinned before the new one, once the lock has pinned it', () => {
-    const root = fakeRepo(['v1.11.0', '26.03'], '26.03');
+    const root = fakeRepo(['v1.11.0', '26.03']);
     pin(root, '26.07');
     const result = script('pinned-upstream-tag.ts', ['--root', root, '--before', '26.07']);
     expect(result).toEqual({ code: 0, stdout: '26.03\n', stderr: '' });
@@ -208,7 +219,7 @@ describe('the pull request (scripts/upstream-pr.ts)', () => {
   }
 
   function pinnedRepo(): string {
-    const root = fakeRepo(['26.03'], '26.03');
+    const root = fakeRepo(['26.03']);
     pin(root, '26.07');
     return root;
   }
@@ -225,7 +236,7 @@ describe('the pull request (scripts/upstream-pr.ts)', () => {
       outcome: 'ready',
       draft: 'false',
       title: 'Upstream: kubeflow/community-distribution 26.03 → 26.07',
-      'add-paths': 'upstream,upstream.lock.yaml,docs/upgrades/26.03-to-26.07.md',
+      'add-paths': 'upstream,docs/upgrades/26.03-to-26.07.md',
     });
     expect(run.body?.startsWith(CHANGE)).toBe(true);
     expect(readFileSync(join(root, 'docs/upgrades/26.03-to-26.07.md'), 'utf8')).toBe(CHANGE);
@@ -237,7 +248,7 @@ describe('the pull request (scripts/upstream-pr.ts)', () => {
     expect(run.out).toMatchObject({
       outcome: 'drift',
       draft: 'true',
-      'add-paths': 'upstream,upstream.lock.yaml',
+      'add-paths': 'upstream',
     });
     expect(run.body).toContain(DRIFT.trimEnd());
     expect(run.body).not.toContain('katib-ui');
