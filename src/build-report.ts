@@ -67,7 +67,7 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
     out.push('');
   }
   if (report.resolution.vanished.length > 0) {
-    out.push('Known components example/ no longer lists:', '');
+    out.push('Known components (components.yaml) this release does not have:', '');
     for (const v of report.resolution.vanished)
       out.push(`- ${code(v.name)}: ${v.paths.map(code).join(', ')}`);
     out.push('');

@@ -38,10 +38,10 @@ export async function buildCommand(args: string[]): Promise<void> {
       `  ${release.index + 1}. ${dir}/${release.name}: ${release.components.length} subcharts, ${count} objects`,
     );
   }
-  const { derived, vanished } = result.report.resolution;
-  if (derived.length > 0 || vanished.length > 0) {
+  const { derived } = result.report.resolution;
+  if (derived.length > 0) {
     console.log(
-      `  components: ${derived.length} new in example/ (${derived.map((d) => `${d.path} → ${d.name}`).join(', ') || 'none'}), ${vanished.length} no longer listed (${vanished.map((v) => v.name).join(', ') || 'none'})`,
+      `  components new in example/, named by kfcharts: ${derived.map((d) => `${d.path} → ${d.name}`).join(', ')}`,
     );
   }
   console.log(

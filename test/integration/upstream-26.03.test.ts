@@ -93,7 +93,7 @@ async function buildWithLayout(edit: (text: string) => string): Promise<CliResul
 describe('kubeflow/manifests 26.03', () => {
   it('builds 5 layered charts with 675 objects and prints its time', () => {
     expect(buildOutput).toMatch(
-      /built 5 charts in .*: kubeflow\/manifests 26\.03, 27 components, 675 objects, \d+ files in \d+\.\ds/,
+      /built 5 charts in .*: upstream 26\.03, 27 components, 675 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual(CHARTS);
     expect(report.installOrder.violations).toEqual([]);
