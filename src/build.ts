@@ -72,12 +72,9 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   }));
   checkNamespaces(built.map((c) => ({ name: c.component.name, objects: c.objects })));
   // Keep rules change text; values rules record template edits on the final text.
-  const rules = [
-    ...Object.entries(layout.keep).map(([kind, expect]) => keepRule(kind, expect)),
-    ...valuesRules(),
-  ];
+  const rules = [...layout.keep.map((kind) => keepRule(kind)), ...valuesRules()];
   const { components } = applyRules(rules, built);
-  const plan = planReleases(layout, components, releasesFile);
+  const plan = planReleases(layout, components, { file: releasesFile });
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
     throw new KfchartsError(
@@ -99,7 +96,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     tree,
     components,
     outputs,
-    keepKinds: Object.keys(layout.keep),
+    keepKinds: layout.keep,
     plan,
     files,
   };

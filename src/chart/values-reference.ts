@@ -1,5 +1,5 @@
 import type { Component } from '../components.ts';
-import type { ReleaseLayout } from '../release/plan.ts';
+import type { ReleasePlan } from '../release/plan.ts';
 import { componentSchemas, globalSchema, type Schema } from '../values/schema.ts';
 
 export const REFERENCE_START =
@@ -7,21 +7,14 @@ export const REFERENCE_START =
 export const REFERENCE_END = '<!-- values-reference:end -->';
 
 /**
- * The README's values reference, from the same component list and layout the charts and
- * their schemas come from. A unit test fails when the README is out of date.
+ * The README's values reference, from the same component list and release plan the charts
+ * and their schemas come from. A test fails when the README is out of date.
  */
-export function valuesReference(components: readonly Component[], layout: ReleaseLayout): string {
-  const chartsOf = (name: string): string[] => {
-    const charts = layout.releases
-      .filter(
-        (r) =>
-          (r.crdsOf ?? []).includes(name) ||
-          (r.components ?? []).includes(name) ||
-          layout.placements.some((p) => p.release === r.name && p.select.component === name),
-      )
+export function valuesReference(components: readonly Component[], plan: ReleasePlan): string {
+  const chartsOf = (name: string): string[] =>
+    plan.releases
+      .filter((r) => r.components.some((c) => c.component.name === name))
       .map((r) => `\`${r.name}\``);
-    return charts;
-  };
   const rows = components.flatMap((c) => {
     const charts = chartsOf(c.name).join(', ');
     return [

@@ -1,6 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildCharts, chartsDir, writeCharts } from '../build.ts';
+import { describeDecisions } from '../release/report.ts';
 import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
 
 export async function buildCommand(args: string[]): Promise<void> {
@@ -20,6 +21,7 @@ export async function buildCommand(args: string[]): Promise<void> {
       `  ${release.index + 1}. ${dir}/${release.name}: ${release.components.length} subcharts, ${count} objects`,
     );
   }
+  for (const line of describeDecisions(result.plan.decisions)) console.log(`     ${line}`);
   console.log(
     `built ${result.plan.releases.length} charts in ${dir}: kubeflow/manifests ${result.tree.tag}, ` +
       `${result.components.length} components, ${objects} objects, ${result.files.size} files in ${seconds}s`,

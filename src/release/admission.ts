@@ -50,6 +50,8 @@ export interface Interception<T extends Carrier> {
   readonly registeredBy: T;
   /** The Service and the workloads it selects; undefined if no Service with a workload. */
   readonly servedBy: readonly T[] | undefined;
+  /** It intercepts the pods the object (a workload) creates, not the object itself. */
+  readonly pods: boolean;
 }
 
 export interface Needs<T extends Carrier> {
@@ -71,6 +73,16 @@ export interface Admission<T extends Carrier> {
 
 /** Workload kinds whose pods can back a Service. */
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+/**
+ * Kinds whose pods are created as soon as they are: Helm's --wait waits for them, and a
+ * pod webhook (e.g. a sidecar injector) that is not served fails their pods.
+ */
+const POD_CREATORS: Readonly<Record<string, string>> = {
+  Deployment: 'apps',
+  StatefulSet: 'apps',
+  DaemonSet: 'apps',
+  Job: 'batch',
+};
 
 export function analyzeAdmission<T extends Carrier>(items: readonly T[]): Admission<T> {
   const crds = new Map<string, { item: T; plural: string; scope: string }>();
@@ -108,17 +120,16 @@ export function analyzeAdmission<T extends Carrier>(items: readonly T[]): Admiss
         namespace === undefined
           ? undefined
           : (namespaces.get(namespace)?.labels ?? { 'kubernetes.io/metadata.name': namespace });
-      const intercepting = webhooks
-        .filter(
-          ({ webhook }) =>
-            webhook.failurePolicy !== 'Ignore' &&
-            intercepts(webhook, group, resource, nsLabels, object.labels),
-        )
-        .map(({ webhook, item: registeredBy }) => ({
-          webhook,
-          registeredBy,
-          servedBy: webhook.service === undefined ? undefined : backends.get(webhook.service),
-        }));
+      const podLabels = createsPods(object) ? templateLabels(object) : undefined;
+      const intercepting = webhooks.flatMap(({ webhook, item: registeredBy }) => {
+        if (webhook.failurePolicy === 'Ignore') return [];
+        const self = intercepts(webhook, group, resource, nsLabels, object.labels);
+        const pods =
+          !self && podLabels !== undefined && intercepts(webhook, '', 'pods', nsLabels, podLabels);
+        if (!self && !pods) return [];
+        const servedBy = webhook.service === undefined ? undefined : backends.get(webhook.service);
+        return [{ webhook, registeredBy, servedBy, pods }];
+      });
       const own = namespace !== undefined && !SYSTEM_NAMESPACES.has(namespace);
       return {
         customKind: BUILT_IN_GROUPS.has(group) ? undefined : `${group}/${object.kind}`,
@@ -136,16 +147,9 @@ export function analyzeAdmission<T extends Carrier>(items: readonly T[]): Admiss
  * selects. A Service that selects no workload is not listed: nothing serves it.
  */
 function serviceBackends<T extends Carrier>(items: readonly T[]): Map<string, T[]> {
-  const parse = (o: ManifestObject) =>
-    parseDocument(o.text, KUBERNETES_YAML).toJS() as Record<string, unknown>;
   const workloads = items
     .filter((i) => i.object.apiVersion === 'apps/v1' && WORKLOADS.has(i.object.kind))
-    .map((item) => {
-      const spec = parse(item.object).spec as
-        | { template?: { metadata?: { labels?: Record<string, string> } } }
-        | undefined;
-      return { item, labels: spec?.template?.metadata?.labels ?? {} };
-    });
+    .map((item) => ({ item, labels: templateLabels(item.object) }));
   const backends = new Map<string, T[]>();
   for (const item of items) {
     const object = item.object;
@@ -163,6 +167,23 @@ function serviceBackends<T extends Carrier>(items: readonly T[]): Map<string, T[
     }
   }
   return backends;
+}
+
+function parse(o: ManifestObject): Record<string, unknown> {
+  return parseDocument(o.text, KUBERNETES_YAML).toJS() as Record<string, unknown>;
+}
+
+function createsPods(o: ManifestObject): boolean {
+  const group = POD_CREATORS[o.kind];
+  return group !== undefined && apiGroup(o) === group;
+}
+
+/** The labels of a workload's pod template. */
+function templateLabels(o: ManifestObject): Record<string, string> {
+  const spec = parse(o).spec as
+    | { template?: { metadata?: { labels?: Record<string, string> } } }
+    | undefined;
+  return spec?.template?.metadata?.labels ?? {};
 }
 
 export function readWebhooks(object: ManifestObject): Webhook[] {

@@ -18,7 +18,8 @@ export interface OrderViolation {
  *  - its CRD established by an earlier release (Helm maps kinds before it creates anything),
  *  - its namespace created by an earlier or the same release (Helm creates Namespaces first),
  *  - every webhook that would intercept its creation with failurePolicy Fail either not yet
- *    registered or served by an earlier release.
+ *    registered or served by an earlier release; for the pods of a workload, by an earlier
+ *    or the same release.
  * It shares only the reading of webhooks (admission.ts) with the planner, not its decisions.
  */
 export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
@@ -45,19 +46,22 @@ export function checkInstallOrder(plan: ReleasePlan): OrderViolation[] {
       else if (ns.release > release)
         violate(`its namespace ${needs.namespace} is created by the later ${names[ns.release]}`);
     }
-    for (const { webhook: w, registeredBy, servedBy } of needs.webhooks) {
+    for (const { webhook: w, registeredBy, servedBy, pods } of needs.webhooks) {
+      const it = pods ? 'its pods' : 'it';
       // A webhook registered by a later release cannot intercept this object's creation.
       if (registeredBy.release > release) continue;
       if (servedBy === undefined) {
         violate(
-          `webhook ${w.name} (${w.config}) intercepts it and no release serves ${w.service ?? 'its URL'} (a Service and the workload it selects)`,
+          `webhook ${w.name} (${w.config}) intercepts ${it} and no release serves ${w.service ?? 'its URL'} (a Service and the workload it selects)`,
         );
         continue;
       }
       const served = Math.max(...servedBy.map((s) => s.release));
-      if (served >= release) {
+      // Pods are created by a controller, which retries until the webhook serves; within
+      // the same release, --wait waits for that.
+      if (pods ? served > release : served >= release) {
         violate(
-          `webhook ${w.name} (${w.config}) intercepts it but its service ${w.service} is served from ${names[served]}, not from an earlier release`,
+          `webhook ${w.name} (${w.config}) intercepts ${it} but its service ${w.service} is served from ${names[served]}, not from an earlier release`,
         );
       }
     }

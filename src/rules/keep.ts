@@ -5,14 +5,16 @@ export const RESOURCE_POLICY = 'helm.sh/resource-policy';
 
 /**
  * `helm.sh/resource-policy: keep` on every object of `kind`: `helm uninstall` then leaves
- * it (and what it holds) in the cluster. `expect` is the pinned upstream's count of that
- * kind (releases.yaml `keep`). Objects upstream already marks count as matched, unchanged.
+ * it (and what it holds) in the cluster. Generic: it applies to however many objects of
+ * that kind upstream has (releases.yaml `keep` lists the kinds, not counts). Objects
+ * upstream already marks count as matched, unchanged.
  */
-export function keepRule(kind: string, expect: number): ObjectRule {
+export function keepRule(kind: string): ObjectRule {
   return {
     id: `keep-${kind.toLowerCase()}s`,
     description: `every ${kind} gets ${RESOURCE_POLICY}: keep`,
-    expect,
+    expect: 0,
+    generic: true,
     matches: (object) => object.kind === kind && isBuiltInOrCrd(object.apiVersion),
     apply: (object) => addAnnotation(object, RESOURCE_POLICY, 'keep'),
   };

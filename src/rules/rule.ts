@@ -17,6 +17,8 @@ export interface ObjectRule {
    * rule; with it, the count holds.
    */
   readonly component?: string;
+  /** Applies to every object it matches, however many: `expect` is not checked. */
+  readonly generic?: boolean;
   matches(object: ManifestObject, component: string): boolean;
   /** Pure: returns the changed object. */
   apply(object: ManifestObject): ManifestObject;
@@ -54,7 +56,7 @@ export function applyRules(
         }
       }),
     }));
-    if (matched.length !== rule.expect) {
+    if (!rule.generic && matched.length !== rule.expect) {
       throw new KfchartsError(
         'rule-mismatch',
         `rule '${rule.id}' expects to change ${rule.expect} object(s) and matched ${matched.length}`,
