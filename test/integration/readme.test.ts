@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildCharts } from '../../src/build.ts';
 import { valuesReference, withValuesReference } from '../../src/chart/values-reference.ts';
 import { readComponentList } from '../../src/components.ts';
-import { projectRoot } from '../../src/paths.ts';
-import { readReleaseLayout } from '../../src/release/plan.ts';
+import { defaultPaths, projectRoot } from '../../src/paths.ts';
+import { defaultLockPath } from '../../src/upstream/lock.ts';
 
+/** An integration test: which charts hold a component is computed by the plan of a build. */
 describe('README values reference', () => {
-  it('is the one generated from components.yaml and releases.yaml (run `npm run docs`)', () => {
+  it('is the one generated from components.yaml and the release plan (run `npm run docs`)', async () => {
+    const { plan } = await buildCharts({ paths: defaultPaths(), lockPath: defaultLockPath });
     const readme = readFileSync(resolve(projectRoot, 'README.md'), 'utf8');
-    const reference = valuesReference(readComponentList(), readReleaseLayout());
+    const reference = valuesReference(readComponentList(), plan);
     expect(withValuesReference(readme, reference)).toBe(readme);
     expect(reference).toContain('| `katib.enabled` | boolean | `true` |');
     expect(reference).toContain('`kubeflow-crds`, `kubeflow`');
