@@ -1,5 +1,6 @@
 import type { BuildReport } from './build.ts';
 import type { ReleasePlan } from './release/plan.ts';
+import { describeDecisions } from './release/report.ts';
 
 /**
  * The build report: what a maintainer reviews when a new upstream release comes in. One
@@ -130,6 +131,8 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
       const n = r.components.reduce((s, c) => s + c.objects.length, 0);
       out.push(`| ${r.index + 1} | ${code(r.name)} | ${r.components.length} | ${n} |`);
     }
+    out.push('', 'Why each component and object is where it is (docs/release-layout.md):', '');
+    for (const line of describeDecisions(plan.decisions)) out.push(`- ${escapeText(line)}`);
     out.push('');
   }
   return `${out.join('\n').trimEnd()}\n`;

@@ -133,7 +133,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     drift,
   };
   if (drift.length > 0 && !options.allowDrift) throw new DriftError(report);
-  const plan = planReleases(layout, components, releasesFile);
+  const plan = planReleases(layout, components, { file: releasesFile });
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
     throw new KfchartsError(

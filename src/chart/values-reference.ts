@@ -7,8 +7,8 @@ export const REFERENCE_START =
 export const REFERENCE_END = '<!-- values-reference:end -->';
 
 /**
- * The README's values reference, from the build of the newest pinned release: its
- * component list and release plan, which the charts and their schemas come from. A unit test fails when the README is out of date.
+ * The README's values reference, from the same component list and release plan the charts
+ * and their schemas come from. A test fails when the README is out of date.
  */
 export function valuesReference(components: readonly Component[], plan: ReleasePlan): string {
   const chartsOf = (name: string): string[] =>

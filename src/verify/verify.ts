@@ -13,7 +13,7 @@ import { kustomizeAll } from '../kustomize/build.ts';
 import { splitManifests } from '../manifest/object.ts';
 import { projectRoot } from '../paths.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
-import type { ReleasePlan } from '../release/plan.ts';
+import { NO_DECISIONS, type ReleasePlan } from '../release/plan.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
@@ -252,7 +252,7 @@ function planOfRendered(rendered: readonly RenderedObject[], rebuilt: BuildResul
   const order = rebuilt.plan.releases.map((r) => r.name);
   const components = new Map(rebuilt.components.map((c) => [c.component.name, c.component]));
   return {
-    placements: [],
+    decisions: NO_DECISIONS,
     releases: order.map((name, index) => {
       const mine = rendered.filter((o) => o.source.split('/')[0] === name);
       const names = [...new Set(mine.map((o) => o.component))];

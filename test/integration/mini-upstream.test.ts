@@ -65,16 +65,16 @@ describe('mini upstream: build and verify', () => {
       (f) => f.includes('/charts/') && f.includes('/templates/') && f.endsWith('.yaml'),
     );
     expect(templates.sort()).toEqual([
-      'mini-apps/charts/beta/templates/deployment.apps_beta_app.yaml',
       'mini-crds/charts/beta/templates/customresourcedefinition.apiextensions.k8s.io_cluster_widgets.example.org.yaml',
       'mini/charts/alpha/templates/configmap_alpha_templates.yaml',
       'mini/charts/alpha/templates/namespace_cluster_alpha.yaml',
       'mini/charts/alpha/templates/widget.example.org_alpha_first-widget.yaml',
+      'mini/charts/beta/templates/deployment.apps_beta_app.yaml',
       'mini/charts/beta/templates/namespace_cluster_beta.yaml',
     ]);
     expect(files.get('mini/Chart.yaml')).toContain('condition: beta.enabled');
     expect(files.get('mini/Chart.yaml')).toContain('version: 0.1.0');
-    expect(files.get('install.sh')).toContain('for release in mini-crds mini mini-apps; do');
+    expect(files.get('install.sh')).toContain('for release in mini-crds mini; do');
     // CRDs are templates (so helm upgrade upgrades them): escaped, and kept on uninstall.
     const crd = files.get(
       'mini-crds/charts/beta/templates/customresourcedefinition.apiextensions.k8s.io_cluster_widgets.example.org.yaml',
@@ -120,7 +120,7 @@ describe('mini upstream: build and verify', () => {
     ]);
     expect(report.example.expected).toBe(6);
     expect(report.keepAnnotationsAdded).toBe(3);
-    expect(report.installOrder.releases).toEqual(['mini-crds', 'mini', 'mini-apps']);
+    expect(report.installOrder.releases).toEqual(['mini-crds', 'mini']);
   });
 
   it('verify fails when a chart file is changed by hand', async () => {
@@ -291,68 +291,45 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     );
   });
 
-  it('a CRD moved into a later release than its custom resource fails the order check', async () => {
-    const layout = join(root, 'releases-crd-late.yaml');
-    const crdRelease =
-      '  - name: mini-crds\n    description: CRDs of the mini upstream\n    crdsOf: [beta]\n';
-    const text = readFileSync(releases, 'utf8');
-    expect(text).toContain(crdRelease);
-    // mini-crds moves from first to last: alpha's Widget (in release mini) comes before its CRD.
-    writeFileSync(layout, text.replace(crdRelease, '').replace('keep:', `${crdRelease}keep:`));
-    await expectFailure(
-      ['build', '--lock', lock, '--components', components, '--releases', layout],
-      {},
-      'install-order',
-      [
-        'mini: example.org/v1 Widget alpha/first-widget: its CRD is installed by mini-crds, not by an earlier release',
-      ],
-    );
-  });
-
-  it('a placement rule that matches other than it expects fails naming the rule', async () => {
-    const layout = join(root, 'releases-drift.yaml');
+  it('two releases with the same name fail naming the file and the name', async () => {
+    const layout = join(root, 'releases-duplicate.yaml');
     writeFileSync(
       layout,
-      readFileSync(releases, 'utf8').replace('kind: Deployment }', 'kind: StatefulSet }'),
+      readFileSync(releases, 'utf8').replace('  - name: mini-apps\n', '  - name: mini\n'),
     );
-    await expectFailure(
-      ['build', '--lock', lock, '--components', components, '--releases', layout],
-      {},
-      'rule-mismatch',
-      ["placement rule 'beta-app-last' expects 1 object(s) of component 'beta' and matched 0"],
-    );
-  });
-
-  it('two placement rules that select the same object fail naming both', async () => {
-    const layout = join(root, 'releases-overlap.yaml');
-    const text = readFileSync(releases, 'utf8');
-    const rule = text.slice(text.indexOf('  - id: beta-app-last'));
-    writeFileSync(layout, `${text}${rule.replace('id: beta-app-last', 'id: beta-app-again')}`);
     await expectFailure(
       ['build', '--lock', lock, '--components', components, '--releases', layout],
       {},
       'layout-invalid',
-      [
-        "placement rules 'beta-app-last' and 'beta-app-again' both select apps/v1 Deployment beta/app",
-      ],
+      [`${layout}: two releases are named 'mini'`],
     );
   });
 
-  it('a CRD count other than the pinned one fails rule keep-customresourcedefinitions', async () => {
-    const layout = join(root, 'releases-crd-count.yaml');
+  it('a releases.yaml with counts or component lists is refused by its schema', async () => {
+    const layout = join(root, 'releases-old.yaml');
     writeFileSync(
       layout,
       readFileSync(releases, 'utf8').replace(
-        'CustomResourceDefinition: 1\n',
-        'CustomResourceDefinition: 2\n',
+        'keep: [CustomResourceDefinition, Namespace]',
+        'keep:\n  CustomResourceDefinition: 1\n',
       ),
     );
     await expectFailure(
       ['build', '--lock', lock, '--components', components, '--releases', layout],
       {},
-      'rule-mismatch',
-      ["rule 'keep-customresourcedefinitions' expects to change 2 object(s) and matched 1"],
+      'layout-invalid',
+      [`${layout} does not match schemas/releases.schema.json`, '/keep: must be array'],
     );
+  });
+
+  it('the build reports the names the plan leaves unused', async () => {
+    const result = await runCli(
+      ['build', '--lock', lock, ...fixtureArgs],
+      env({ KFCHARTS_DIST_DIR: join(root, 'dist-report') }),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('unused release names: mini-apps');
+    expect(result.stdout).toMatch(/mini-crds: CRDs estimated at [\d.]+ of 768\.0 KiB: beta /);
   });
 
   it('unknown commands and options are usage errors (exit 2)', async () => {

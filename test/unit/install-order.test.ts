@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Component, ComponentObjects } from '../../src/components.ts';
 import { splitManifests } from '../../src/manifest/object.ts';
 import { checkInstallOrder, pluralize, selectorMatches } from '../../src/release/order.ts';
-import type { ReleasePlan } from '../../src/release/plan.ts';
+import { NO_DECISIONS, type ReleasePlan } from '../../src/release/plan.ts';
 
 const CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -72,7 +72,7 @@ function plan(...releases: string[][]): ReleasePlan {
         { component: component('c'), objects: splitManifests(docs.join('---\n'), `r${index}`) },
       ] as ComponentObjects[],
     })),
-    placements: [],
+    decisions: NO_DECISIONS,
   };
 }
 

@@ -5,6 +5,7 @@ import { buildCharts } from '../../src/build.ts';
 import { valuesReference, withValuesReference } from '../../src/chart/values-reference.ts';
 import { defaultPaths, projectRoot } from '../../src/paths.ts';
 
+/** An integration test: which charts hold a component is computed by the plan of a build. */
 describe('README values reference', () => {
   it('is the one generated from the build of the newest pinned release (run `npm run docs`)', async () => {
     const readme = readFileSync(resolve(projectRoot, 'README.md'), 'utf8');
