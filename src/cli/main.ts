@@ -5,6 +5,7 @@
  */
 import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
+import { COMMAND_HELP, formatCommandHelp, wantsHelp } from './help.ts';
 import { imagesCommand } from './images.ts';
 import { lockCommand } from './lock.ts';
 import { packageCommand } from './package.ts';
@@ -32,6 +33,8 @@ source options (build, verify):
   --releases <file>            release layers and placement rules (default releases.yaml)
   --no-cache                   neither read nor write the kustomize output cache
 
+'kfcharts <command> --help' prints the options of one command.
+
 environment: KFCHARTS_UPSTREAM_MIRROR (default ../shared/upstream), KFCHARTS_CACHE_DIR,
   KFCHARTS_DIST_DIR, KFCHARTS_HELM, KFCHARTS_HELM3, KFCHARTS_KUBECTL`;
 
@@ -52,6 +55,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) throw new KfchartsError('usage', `unknown command '${command}'\n\n${USAGE}`);
+  const help = COMMAND_HELP[command];
+  if (help && wantsHelp(rest)) {
+    console.log(formatCommandHelp(help));
+    return 0;
+  }
   await run(rest);
   return 0;
 }
