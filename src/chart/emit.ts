@@ -7,7 +7,9 @@ import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/obj
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
+import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY } from '../values/schema.ts';
+import { escapeTemplateText } from './escape.ts';
 import {
   chartValuesSchema,
   chartValuesYaml,
@@ -38,6 +40,8 @@ const SOURCE = 'https://github.com/kubeflow/manifests';
  * escaped. CRDs are templates too (not crds/), so `helm upgrade` upgrades them.
  */
 export function emitCharts(input: ChartsInput): ChartFiles {
+  // The tag was checked where it entered; checked again here, where it reaches the files.
+  checkTag(input.tag, 'charts');
   const helpers = helpersTemplate();
   const files: ChartFiles = new Map();
   const version = chartVersion(input.tag, input.chartRevision);
@@ -100,12 +104,15 @@ function emitChart(
     `${root}/templates/kfcharts-validate.yaml`,
     '{{- /* Checks values the templates rely on; see _kfcharts.tpl. */ -}}\n{{- include "kfcharts.validate" . -}}\n',
   );
+  // NOTES.txt is a template: only `{{ .Release.Name }}` may be an action, the rest is data.
   files.set(
     `${root}/templates/NOTES.txt`,
-    `${release.name} (kubeflow/manifests ${input.tag}) is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
-      (next
-        ? `Install ${next} next, with --wait.\n`
-        : 'This is the last release: Kubeflow is installed.\n'),
+    `${escapeTemplateText(`${release.name} (kubeflow/manifests ${input.tag})`)} is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
+      escapeTemplateText(
+        next
+          ? `Install ${next} next, with --wait.\n`
+          : 'This is the last release: Kubeflow is installed.\n',
+      ),
   );
 
   for (const { component, objects } of release.components) {

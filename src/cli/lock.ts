@@ -5,6 +5,7 @@ import { KfchartsError } from '../errors.ts';
 import { defaultPaths } from '../paths.ts';
 import { defaultLockPath, renderLock } from '../upstream/lock.ts';
 import { pinUpstream } from '../upstream/pin.ts';
+import { checkTag } from '../upstream/tag.ts';
 import { parseCommandArgs } from './options.ts';
 
 export async function lockCommand(args: string[]): Promise<void> {
@@ -17,7 +18,8 @@ export async function lockCommand(args: string[]): Promise<void> {
     throw new KfchartsError('usage', 'lock needs --tag <upstream tag>, e.g. --tag 26.03');
   const lock = await pinUpstream({
     paths: defaultPaths(),
-    tag: values.tag,
+    // Checked before it becomes a path in the mirror (`../x`) or reaches the lock.
+    tag: checkTag(values.tag, '--tag'),
     componentsFile: values.components ? resolve(values.components) : defaultComponentsPath,
     log: (line) => console.error(line),
   });

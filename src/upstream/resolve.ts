@@ -18,6 +18,7 @@ import { sha256, sha256File, treeHash } from './hash.ts';
 import { download } from './http.ts';
 import { defaultLockPath, readLock, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
+import { checkTag } from './tag.ts';
 
 /**
  * Part of every working-tree cache key: the code that makes the tree. A change to
@@ -80,8 +81,9 @@ interface WorktreeMarker {
 export async function resolveUpstream(options: UpstreamOptions): Promise<UpstreamTree> {
   const log = options.log ?? (() => {});
   const { paths } = options;
-  const lock =
-    options.manifests === undefined ? readLock(options.lockPath ?? defaultLockPath) : undefined;
+  const lockPath = options.lockPath ?? defaultLockPath;
+  const lock = options.manifests === undefined ? readLock(lockPath) : undefined;
+  if (lock) checkTag(lock.upstream.tag, `${lockPath}: upstream.tag`);
 
   const input = lock ? await pinnedArchive(lock, options) : localInput(options.manifests as string);
   const remoteInput =
@@ -212,7 +214,7 @@ function localInput(path: string): Input {
     throw new KfchartsError('upstream-missing', `--manifests ${path} does not exist`);
   const isDir = statSync(path).isDirectory();
   const name = isDir ? basename(path) : basename(path).replace(/\.(tar\.gz|tgz)$/, '');
-  const tag = /^manifests-(.+)$/.exec(name)?.[1] ?? name;
+  const tag = checkTag(/^manifests-(.+)$/s.exec(name)?.[1] ?? name, `--manifests ${path}`);
   // A tarball of upstream's layout has one top folder (manifests-<tag>/); strip it.
   return { kind: isDir ? 'dir' : 'tar', path, hash: inputHash(path), tag, strip: isDir ? 0 : 1 };
 }
