@@ -11,7 +11,12 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KfchartsError } from '../errors.ts';
-import { type LocalizedRef, localizeRemoteRefs, REMOTE_DIR } from '../kustomize/localize.ts';
+import {
+  FILE_WRAPPERS,
+  type LocalizedRef,
+  localizeRemoteRefs,
+  REMOTE_DIR,
+} from '../kustomize/localize.ts';
 import type { Paths } from '../paths.ts';
 import { extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
@@ -230,6 +235,14 @@ async function placeRemoteCache(
 ): Promise<void> {
   if (statSync(input).isDirectory()) cpSync(input, dest, { recursive: true });
   else await extractTarGz(input, dest, 0);
+  // kfcharts writes the wrappers of remote files itself, from the hash-checked originals;
+  // a cache bringing its own would put unchecked objects into the build.
+  if (existsSync(join(dest, FILE_WRAPPERS))) {
+    throw new KfchartsError(
+      'remote-ref-hash-mismatch',
+      `${input}: holds ${FILE_WRAPPERS}/, which kfcharts makes itself from the cached remote files; a remote cache holds only the references' own content`,
+    );
+  }
   for (const ref of lock?.remoteCache.refs ?? []) {
     const root = join(dest, parseRemoteRef(ref.url).cacheRoot);
     if (!existsSync(root)) continue; // reported with the component that needs it
