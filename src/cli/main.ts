@@ -3,7 +3,7 @@
  * The kfcharts CLI: thin commands over the library, and the one place that turns
  * errors into messages and exit codes.
  */
-import { isKfchartsError, KfchartsError } from '../errors.ts';
+import { fromFsError, isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
 import { COMMAND_HELP, formatCommandHelp, wantsHelp } from './help.ts';
 import { imagesCommand } from './images.ts';
@@ -68,7 +68,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  (thrown: unknown) => {
+    const error = fromFsError(thrown) ?? thrown;
     if (isKfchartsError(error)) {
       console.error(`kfcharts: error [${error.code}]: ${error.message}`);
       if (error.details) console.error(error.details.replace(/^/gm, '  '));

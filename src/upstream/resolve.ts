@@ -17,7 +17,7 @@ import {
   localizeRemoteRefs,
   REMOTE_DIR,
 } from '../kustomize/localize.ts';
-import type { Paths } from '../paths.ts';
+import { ensureFolder, type Paths } from '../paths.ts';
 import { extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
 import { download } from './http.ts';
@@ -86,6 +86,7 @@ interface WorktreeMarker {
 export async function resolveUpstream(options: UpstreamOptions): Promise<UpstreamTree> {
   const log = options.log ?? (() => {});
   const { paths } = options;
+  ensureFolder(paths.cacheDir, 'cache folder (KFCHARTS_CACHE_DIR)');
   const lockPath = options.lockPath ?? defaultLockPath;
   const lock = options.manifests === undefined ? readLock(lockPath) : undefined;
   if (lock) checkTag(lock.upstream.tag, `${lockPath}: upstream.tag`);
