@@ -18,7 +18,7 @@ import {
   REMOTE_DIR,
 } from '../kustomize/localize.ts';
 import { ensureFolder, type Paths } from '../paths.ts';
-import { extractTarGz } from './archive.ts';
+import { archiveTopEntries, extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
 import { download } from './http.ts';
 import { defaultLockPath, readLock, type UpstreamLock } from './lock.ts';
@@ -234,16 +234,20 @@ async function placeRemoteCache(
   dest: string,
   lock: UpstreamLock | undefined,
 ): Promise<void> {
-  if (statSync(input).isDirectory()) cpSync(input, dest, { recursive: true });
-  else await extractTarGz(input, dest, 0);
   // kfcharts writes the wrappers of remote files itself, from the hash-checked originals;
   // a cache bringing its own would put unchecked objects into the build.
-  if (existsSync(join(dest, FILE_WRAPPERS))) {
+  const isDir = statSync(input).isDirectory();
+  const bringsWrappers = isDir
+    ? existsSync(join(input, FILE_WRAPPERS))
+    : (await archiveTopEntries(input).catch((): string[] => [])).includes(`${FILE_WRAPPERS}/`);
+  if (bringsWrappers) {
     throw new KfchartsError(
       'remote-ref-hash-mismatch',
       `${input}: holds ${FILE_WRAPPERS}/, which kfcharts makes itself from the cached remote files; a remote cache holds only the references' own content`,
     );
   }
+  if (isDir) cpSync(input, dest, { recursive: true });
+  else await extractTarGz(input, dest, 0);
   for (const ref of lock?.remoteCache.refs ?? []) {
     const root = join(dest, parseRemoteRef(ref.url).cacheRoot);
     if (!existsSync(root)) continue; // reported with the component that needs it
