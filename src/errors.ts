@@ -70,15 +70,20 @@ const FS_REASONS: Readonly<Record<string, string>> = {
  * a dangling link), not from a bug, so it exits 1 with a message instead of 70.
  */
 export function fromFsError(error: unknown): KfchartsError | undefined {
+  const what = fsFailure(error);
+  if (what === undefined) return undefined;
+  const { path, dest } = error as NodeJS.ErrnoException & { dest?: string };
+  const target = dest === undefined ? path : `${path} -> ${dest}`;
+  return new KfchartsError('fs-failed', `${target}: ${what}`, { cause: error });
+}
+
+/** `<operation> failed: <reason> (<code>)` of a Node file-system error, else undefined. */
+export function fsFailure(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  const { code, syscall, path, dest } = error as NodeJS.ErrnoException & { dest?: string };
+  const { code, syscall, path } = error as NodeJS.ErrnoException;
   if (typeof code !== 'string' || typeof syscall !== 'string' || typeof path !== 'string') {
     return undefined;
   }
   const reason = FS_REASONS[code];
-  if (reason === undefined) return undefined;
-  const target = dest === undefined ? path : `${path} -> ${dest}`;
-  return new KfchartsError('fs-failed', `${target}: ${syscall} failed: ${reason} (${code})`, {
-    cause: error,
-  });
+  return reason === undefined ? undefined : `${syscall} failed: ${reason} (${code})`;
 }

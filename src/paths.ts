@@ -1,6 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fromFsError, KfchartsError } from './errors.ts';
+import { fsFailure, KfchartsError } from './errors.ts';
 
 /** The checkout this code runs from; defaults below are relative to it, not to cwd. */
 export const projectRoot = resolve(import.meta.dirname, '..');
@@ -30,13 +30,15 @@ export function defaultPaths(env: NodeJS.ProcessEnv = process.env): Paths {
  * path deep inside it.
  */
 export function ensureFolder(path: string, what: string): void {
+  let failure: string | undefined;
   try {
     mkdirSync(path, { recursive: true });
-    if (!statSync(path).isDirectory()) throw Object.assign(new Error(), { code: 'ENOTDIR' });
+    if (!statSync(path).isDirectory()) failure = 'it is not a folder';
   } catch (error) {
-    const reason = fromFsError(error)?.message.replace(/^.*?: /, '') ?? 'it is not a folder';
-    throw new KfchartsError('fs-failed', `${what} ${path} is not a usable folder: ${reason}`, {
-      cause: error,
-    });
+    failure = fsFailure(error);
+    if (failure === undefined) throw error;
+  }
+  if (failure !== undefined) {
+    throw new KfchartsError('fs-failed', `${what} ${path} is not a usable folder: ${failure}`);
   }
 }

@@ -17,9 +17,9 @@ export interface KustomizationClosure {
 }
 
 /**
- * Follows resources/bases/components from `dir` through the tree, never out of it. Files a kustomization
- * loads must lie below its root (kustomize's load restrictor), so hashing each reached
- * folder recursively covers every input.
+ * Follows resources/bases/components from `dir` through the tree, never out of it. Files
+ * a kustomization loads must lie below its root (kustomize's load restrictor), so hashing
+ * each reached folder recursively covers every input.
  */
 export function kustomizationClosure(
   treeDir: string,
