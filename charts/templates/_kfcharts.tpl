@@ -25,17 +25,43 @@ schema validation (`helm install --skip-schema-validation`).
 {{- end -}}
 
 {{- /*
+kfcharts.escapeControls: a JSON text (the output of toJson) made safe for YAML. Go's JSON
+leaves DEL and the C1 controls (U+007F-U+009F) raw: YAML refuses them, and YAML 1.1
+(Kubernetes) reads NEL (U+0085) as a line break. Each becomes its \u escape, which JSON
+and YAML read back as the same character. Use: `{{ x | toString | toJson | include "kfcharts.escapeControls" }}`.
+*/ -}}
+{{- define "kfcharts.escapeControls" -}}
+{{- $s := . -}}
+@ESCAPE_CONTROLS@
+{{- $s -}}
+{{- end -}}
+
+{{- /*
 kfcharts.validate: what the templates rely on beyond JSON quoting, checked again for
-users who skip schema validation: the switches are booleans (the string "false" would
-be true in a template), and extra JWT issuers and audiences have no `,` or `=`
-(oauth2-proxy's EXTRA_JWT_ISSUERS list is `issuer=audience,...`).
+users who skip schema validation: every boolean switch of the schema is a boolean (the
+string "false" would be true in a template, and Helm ignores a non-boolean `enabled`
+condition), every bounded integer (ports) is a whole number in its range, and extra JWT
+issuers and audiences have no `,` or `=` (oauth2-proxy's EXTRA_JWT_ISSUERS list is
+`issuer=audience,...`). The key lists are filled from src/values/schema.ts by the build.
 */ -}}
 {{- define "kfcharts.validate" -}}
 {{- $g := .Values.global -}}
-{{- $switches := dict "global.database.external" $g.database.external "global.objectStorage.external" $g.objectStorage.external "global.objectStorage.secure" $g.objectStorage.secure -}}
-{{- range $key, $value := $switches -}}
-{{- if not (kindIs "bool" $value) -}}
-{{- fail (printf "%s: must be true or false, not %q" $key (toString $value)) -}}
+{{- range $path := @BOOLEAN_KEYS@ -}}
+{{- $found := include "kfcharts.lookup" (list $.Values $path) | fromJson -}}
+{{- if and (hasKey $found "v") (not (kindIs "bool" $found.v)) -}}
+{{- fail (printf "%s: must be true or false, not %q" $path (toString $found.v)) -}}
+{{- end -}}
+{{- end -}}
+{{- range $bounds := @INTEGER_KEYS@ -}}
+{{- $path := index $bounds 0 -}}
+{{- $found := include "kfcharts.lookup" (list $.Values $path) | fromJson -}}
+{{- if hasKey $found "v" -}}
+{{- $v := $found.v -}}
+{{- $n := 0.5 -}}
+{{- if kindIs "float64" $v -}}{{- $n = $v -}}{{- end -}}
+{{- if or (ne $n (floor $n)) (lt $n (index $bounds 1)) (gt $n (index $bounds 2)) -}}
+{{- fail (printf "%s: must be a whole number from %v to %v, not %s" $path (index $bounds 1) (index $bounds 2) (toJson $v)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- range $i, $issuer := $g.auth.extraJwtIssuers -}}
@@ -48,4 +74,21 @@ be true in a template), and extra JWT issuers and audiences have no `,` or `=`
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{- /*
+kfcharts.lookup: (list <values> "a.b.c") → JSON `{"v": <value>}` when every key on the
+path is set, `{}` when one is missing (the default then applies).
+*/ -}}
+{{- define "kfcharts.lookup" -}}
+{{- $v := index . 0 -}}
+{{- $found := true -}}
+{{- range $key := splitList "." (index . 1) -}}
+{{- if and $found (kindIs "map" $v) (hasKey $v $key) -}}
+{{- $v = index $v $key -}}
+{{- else -}}
+{{- $found = false -}}
+{{- end -}}
+{{- end -}}
+{{- if $found -}}{{- dict "v" $v | toJson -}}{{- else -}}{}{{- end -}}
 {{- end -}}

@@ -7,7 +7,9 @@ import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/obj
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
-import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY } from '../values/schema.ts';
+import { checkTag } from '../upstream/tag.ts';
+import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
+import { escapeTemplateText } from './escape.ts';
 import {
   chartValuesSchema,
   chartValuesYaml,
@@ -38,7 +40,9 @@ const SOURCE = 'https://github.com/kubeflow/manifests';
  * escaped. CRDs are templates too (not crds/), so `helm upgrade` upgrades them.
  */
 export function emitCharts(input: ChartsInput): ChartFiles {
-  const helpers = helpersTemplate();
+  // The tag was checked where it entered; checked again here, where it reaches the files.
+  checkTag(input.tag, 'charts');
+  const helpers = helpersTemplate(input.components);
   const files: ChartFiles = new Map();
   const version = chartVersion(input.tag, input.chartRevision);
   for (const release of input.plan.releases) {
@@ -100,12 +104,15 @@ function emitChart(
     `${root}/templates/kfcharts-validate.yaml`,
     '{{- /* Checks values the templates rely on; see _kfcharts.tpl. */ -}}\n{{- include "kfcharts.validate" . -}}\n',
   );
+  // NOTES.txt is a template: only `{{ .Release.Name }}` may be an action, the rest is data.
   files.set(
     `${root}/templates/NOTES.txt`,
-    `${release.name} (kubeflow/manifests ${input.tag}) is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
-      (next
-        ? `Install ${next} next, with --wait.\n`
-        : 'This is the last release: Kubeflow is installed.\n'),
+    `${escapeTemplateText(`${release.name} (kubeflow/manifests ${input.tag})`)} is installed as release {{ .Release.Name }}, ${release.index + 1} of ${input.plan.releases.length}.\n` +
+      escapeTemplateText(
+        next
+          ? `Install ${next} next, with --wait.\n`
+          : 'This is the last release: Kubeflow is installed.\n',
+      ),
   );
 
   for (const { component, objects } of release.components) {
@@ -157,23 +164,53 @@ function namespacesOf(plan: ReleasePlan): string[] {
 }
 
 /**
- * charts/templates/_kfcharts.tpl with the schema's patterns filled in, so the template's
- * own checks and values.schema.json can't disagree. A JSON string is a Go string literal.
+ * charts/templates/_kfcharts.tpl with the schema's patterns and key lists filled in, so
+ * the template's own checks and values.schema.json can't disagree. A JSON string is a Go
+ * string literal.
  */
-function helpersTemplate(): string {
-  const patterns: Record<string, string> = {
-    '@REGISTRY_PATTERN@': REGISTRY,
-    '@DOMAIN_PATTERN@': DNS_NAME,
-    '@JWT_ISSUER_PATTERN@': JWT_ISSUER,
-    '@JWT_AUDIENCE_PATTERN@': JWT_AUDIENCE,
+function helpersTemplate(components: readonly Component[]): string {
+  const leaves = schemaLeaves();
+  const booleans = [
+    ...components.map((c) => `${c.name}.enabled`),
+    ...leaves.filter((l) => l.schema.type === 'boolean').map((l) => l.path),
+  ];
+  const integers = leaves
+    .filter((l) => l.schema.type === 'integer')
+    .map(({ path, schema }) => {
+      const { minimum, maximum } = schema as { minimum?: number; maximum?: number };
+      if (minimum === undefined || maximum === undefined)
+        throw new KfchartsError(
+          'chart-invalid',
+          `values schema: ${path} needs minimum and maximum`,
+        );
+      // Floats: Helm reads numbers as float64, and Go templates compare like kinds only.
+      return `(list ${JSON.stringify(path)} ${minimum.toFixed(1)} ${maximum.toFixed(1)})`;
+    });
+  const fills: Record<string, string> = {
+    '@REGISTRY_PATTERN@': JSON.stringify(REGISTRY),
+    '@DOMAIN_PATTERN@': JSON.stringify(DNS_NAME),
+    '@JWT_ISSUER_PATTERN@': JSON.stringify(JWT_ISSUER),
+    '@JWT_AUDIENCE_PATTERN@': JSON.stringify(JWT_AUDIENCE),
+    '@BOOLEAN_KEYS@': `(list ${booleans.map((k) => JSON.stringify(k)).join(' ')})`,
+    '@INTEGER_KEYS@': `(list ${integers.join(' ')})`,
+    '@ESCAPE_CONTROLS@': controlEscapes(),
   };
-  const text = handWritten('templates/_kfcharts.tpl').replace(/@[A-Z_]+_PATTERN@/g, (name) => {
-    const pattern = patterns[name];
-    if (pattern === undefined)
+  return handWritten('templates/_kfcharts.tpl').replace(/@[A-Z_]+@/g, (name) => {
+    const fill = fills[name];
+    if (fill === undefined)
       throw new KfchartsError('chart-invalid', `_kfcharts.tpl: unknown ${name}`);
-    return JSON.stringify(pattern);
+    return fill;
   });
-  return text;
+}
+
+/** One `replace` per character U+007F-U+009F: its raw form by its `\u` escape. */
+function controlEscapes(): string {
+  const lines: string[] = [];
+  for (let code = 0x7f; code <= 0x9f; code++) {
+    const seq = `\\u${code.toString(16).padStart(4, '0')}`;
+    lines.push(`{{- $s = replace "${seq}" "\\${seq}" $s -}}`);
+  }
+  return lines.join('\n');
 }
 
 /** Hand-written chart parts under charts/ (Helm templates, kept as they are). */

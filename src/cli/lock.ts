@@ -11,6 +11,7 @@ import {
   type UpstreamLock,
 } from '../upstream/lock.ts';
 import { pinUpstream } from '../upstream/pin.ts';
+import { checkTag } from '../upstream/tag.ts';
 import { parseCommandArgs } from './options.ts';
 
 /**
@@ -29,7 +30,8 @@ export async function lockCommand(args: string[]): Promise<void> {
     throw new KfchartsError('usage', 'lock needs --tag <upstream tag>, e.g. --tag 26.03');
   const pin = await pinUpstream({
     paths: defaultPaths(),
-    tag: values.tag,
+    // Checked before it becomes a path in the mirror (`../x`) or reaches the lock.
+    tag: checkTag(values.tag, '--tag'),
     componentsFile: values.components ? resolve(values.components) : defaultComponentsPath,
     ...(values.repository && { repository: values.repository }),
     log: (line) => console.error(line),

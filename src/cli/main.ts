@@ -3,9 +3,10 @@
  * The kfcharts CLI: thin commands over the library, and the one place that turns
  * errors into messages and exit codes.
  */
-import { isKfchartsError, KfchartsError } from '../errors.ts';
+import { fromFsError, isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
 import { diffCommand } from './diff.ts';
+import { COMMAND_HELP, formatCommandHelp, wantsHelp } from './help.ts';
 import { imagesCommand } from './images.ts';
 import { lockCommand } from './lock.ts';
 import { packageCommand } from './package.ts';
@@ -15,24 +16,27 @@ import { verifyCommand } from './verify.ts';
 const USAGE = `usage: kfcharts <command> [options]
 
 commands:
-  build    build dist/charts from the pinned upstream (or --manifests)
+  build    build dist/charts (and BUILD-REPORT.md) from a pinned upstream release (--tag)
   verify   render dist/charts with helm and compare with kustomize build, object by object
-  lock     write upstream.lock.yaml for a tag in the mirror (--tag)
+  lock     pin a tag of the mirror in upstream/<tag>.yaml (--tag)
+  diff     change report between two upstream releases: kfcharts diff <from> <to> [--out FILE]
   package  package every chart in dist/charts into dist/packages/<name>-<version>.tgz,
            byte for byte reproducible
   push     push every package in dist/packages to an OCI registry:
            kfcharts push oci://<host>[/path] [--plain-http]
   images   print every container image of the charts, one per line (for mirroring);
            --registry R prints 'source mirror' pairs for global.imageRegistry R
-  diff     change report (Markdown) between two upstream trees, archives or tags: kfcharts diff <from> <to> [--out FILE]
 
-source options (build, verify):
-  --manifests <dir|tar.gz>     build another upstream tree instead of the pinned one
+source options (build, verify, images):
+  --tag <tag>                  a pinned release, upstream/<tag>.yaml (default: the newest)
+  --manifests <dir|tar.gz>     build another upstream tree (checked against the nearest pin)
   --remote-cache <dir|tar.gz>  remote kustomize references (default: the mirror's cache)
-  --lock <file>                lock file (default upstream.lock.yaml)
-  --components <file>          component list (default components.yaml)
-  --releases <file>            release layers and placement rules (default releases.yaml)
+  --lock <file>                release data file instead of upstream/<tag>.yaml
+  --components <file>          component names by upstream path (default components.yaml)
+  --releases <file>            release names, descriptions, overrides (default releases.yaml)
   --no-cache                   neither read nor write the kustomize output cache
+
+'kfcharts <command> --help' prints the options of one command.
 
 environment: KFCHARTS_UPSTREAM_MIRROR (default ../shared/upstream), KFCHARTS_CACHE_DIR,
   KFCHARTS_DIST_DIR, KFCHARTS_HELM, KFCHARTS_HELM3, KFCHARTS_KUBECTL`;
@@ -55,6 +59,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const run = COMMANDS[command];
   if (!run) throw new KfchartsError('usage', `unknown command '${command}'\n\n${USAGE}`);
+  const help = COMMAND_HELP[command];
+  if (help && wantsHelp(rest)) {
+    console.log(formatCommandHelp(help));
+    return 0;
+  }
   await run(rest);
   return 0;
 }
@@ -63,7 +72,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
+  (thrown: unknown) => {
+    const error = fromFsError(thrown) ?? thrown;
     if (isKfchartsError(error)) {
       console.error(`kfcharts: error [${error.code}]: ${error.message}`);
       if (error.details) console.error(error.details.replace(/^/gm, '  '));

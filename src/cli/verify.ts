@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { KfchartsError } from '../errors.ts';
 import { formatVerifySummary } from '../verify/report.ts';
@@ -10,6 +10,8 @@ export async function verifyCommand(args: string[]): Promise<void> {
   const started = performance.now();
   const options = buildOptionsFrom(values, (line) => console.error(line));
   const jsonPath = join(options.paths.distDir, 'verify.json');
+  // A dist that cannot take the report fails now, not after minutes of rendering.
+  if (existsSync(options.paths.distDir)) accessSync(options.paths.distDir, constants.W_OK);
   // A report of an earlier run must not outlive a run that fails before writing its own.
   rmSync(jsonPath, { force: true });
   const report = await verifyCharts({

@@ -1,6 +1,7 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { fileHash, listFiles, sha256 } from '../upstream/hash.ts';
+import { KfchartsError } from '../errors.ts';
+import { fileHash, listFiles, sha256, within } from '../upstream/hash.ts';
 import { isRemoteRef } from '../upstream/remote-ref.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomization.ts';
 
@@ -16,9 +17,9 @@ export interface KustomizationClosure {
 }
 
 /**
- * Follows resources/bases/components from `dir` through the tree. Files a kustomization
- * loads must lie below its root (kustomize's load restrictor), so hashing each reached
- * folder recursively covers every input.
+ * Follows resources/bases/components from `dir` through the tree, never out of it. Files
+ * a kustomization loads must lie below its root (kustomize's load restrictor), so hashing
+ * each reached folder recursively covers every input.
  */
 export function kustomizationClosure(
   treeDir: string,
@@ -27,6 +28,7 @@ export function kustomizationClosure(
 ): KustomizationClosure {
   const dirs = new Set<string>();
   const remoteRefs: { file: string; url: string }[] = [];
+  const realTree = realpathSync(treeDir);
   const visit = (absDir: string): void => {
     if (dirs.has(absDir)) return;
     dirs.add(absDir);
@@ -38,6 +40,16 @@ export function kustomizationClosure(
         continue;
       }
       const target = resolve(absDir, entry.value);
+      // Never walk outside the tree (`resources: [/]` would hash the whole disk first).
+      if (
+        !within(treeDir, target) ||
+        (existsSync(target) && !within(realTree, realpathSync(target)))
+      ) {
+        throw new KfchartsError(
+          'tree-invalid',
+          `${posix(relative(treeDir, file))}: ${JSON.stringify(entry.value)} leaves the upstream tree`,
+        );
+      }
       if (existsSync(target) && statSync(target).isDirectory()) visit(target);
     }
   };

@@ -1,4 +1,12 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { isRemoteRef, parseRemoteRef } from '../upstream/remote-ref.ts';
 import {
@@ -9,8 +17,11 @@ import {
 
 /** Folder inside a working tree that holds the remote cache; never part of upstream. */
 export const REMOTE_DIR = '.kfcharts-remote';
-/** Wrappers that turn a cached remote file into a kustomization folder (see below). */
-const FILE_WRAPPERS = '.files';
+/**
+ * Wrappers that turn a cached remote file into a kustomization folder (see below). kfcharts
+ * writes them; a remote cache that brings its own is refused (src/upstream/resolve.ts).
+ */
+export const FILE_WRAPPERS = '.files';
 
 export interface LocalizedRef {
   /** Kustomization file that names the reference, relative to the tree. */
@@ -68,17 +79,20 @@ export function findRemoteEntries(
     .filter((found) => found.remote.length > 0);
 }
 
+/**
+ * The wrapper is always made afresh from the cached original, which is what the lock
+ * hashes: a wrapper found in place (shipped with the cache) would bypass that hash.
+ */
 function wrapFile(remoteDir: string, cachePath: string): string {
   const wrapper = join(remoteDir, FILE_WRAPPERS, cachePath);
   const name = basename(cachePath);
-  if (!existsSync(wrapper)) {
-    mkdirSync(wrapper, { recursive: true });
-    copyFileSync(join(remoteDir, cachePath), join(wrapper, name));
-    writeFileSync(
-      join(wrapper, 'kustomization.yaml'),
-      `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ${JSON.stringify(name)}\n`,
-    );
-  }
+  rmSync(wrapper, { recursive: true, force: true });
+  mkdirSync(wrapper, { recursive: true });
+  copyFileSync(join(remoteDir, cachePath), join(wrapper, name));
+  writeFileSync(
+    join(wrapper, 'kustomization.yaml'),
+    `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ${JSON.stringify(name)}\n`,
+  );
   return wrapper;
 }
 

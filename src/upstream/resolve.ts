@@ -11,13 +11,19 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KfchartsError } from '../errors.ts';
-import { type LocalizedRef, localizeRemoteRefs, REMOTE_DIR } from '../kustomize/localize.ts';
-import type { Paths } from '../paths.ts';
-import { extractTarGz } from './archive.ts';
+import {
+  FILE_WRAPPERS,
+  type LocalizedRef,
+  localizeRemoteRefs,
+  REMOTE_DIR,
+} from '../kustomize/localize.ts';
+import { ensureFolder, type Paths } from '../paths.ts';
+import { archiveTopEntries, extractTarGz } from './archive.ts';
 import { sha256, sha256File, treeHash } from './hash.ts';
 import { download } from './http.ts';
 import { pinnedReleasePath, readLock, type UpstreamLock } from './lock.ts';
 import { parseRemoteRef } from './remote-ref.ts';
+import { checkTag } from './tag.ts';
 
 /**
  * Part of every working-tree cache key: the code that makes the tree. A change to
@@ -85,11 +91,13 @@ interface WorktreeMarker {
 export async function resolveUpstream(options: UpstreamOptions): Promise<UpstreamTree> {
   const log = options.log ?? (() => {});
   const { paths } = options;
+  ensureFolder(paths.cacheDir, 'cache folder (KFCHARTS_CACHE_DIR)');
   const lockFile =
     options.manifests === undefined
       ? (options.lockPath ?? pinnedReleasePath(options.tag))
       : undefined;
   const lock = lockFile === undefined ? undefined : readLock(lockFile);
+  if (lock) checkTag(lock.upstream.tag, `${lockFile}: upstream.tag`);
 
   const input = lock ? await pinnedArchive(lock, options) : localInput(options.manifests as string);
   const remoteInput =
@@ -224,7 +232,10 @@ function localInput(path: string): Input {
     throw new KfchartsError('upstream-missing', `--manifests ${path} does not exist`);
   const isDir = statSync(path).isDirectory();
   const name = isDir ? basename(path) : basename(path).replace(/\.(tar\.gz|tgz)$/, '');
-  const tag = /^(?:manifests|community-distribution)-(.+)$/.exec(name)?.[1] ?? name;
+  const tag = checkTag(
+    /^(?:manifests|community-distribution)-(.+)$/s.exec(name)?.[1] ?? name,
+    `--manifests ${path}`,
+  );
   // A tarball of upstream's layout has one top folder (manifests-<tag>/); strip it.
   return { kind: isDir ? 'dir' : 'tar', path, hash: inputHash(path), tag, strip: isDir ? 0 : 1 };
 }
@@ -238,7 +249,19 @@ async function placeRemoteCache(
   dest: string,
   lock: UpstreamLock | undefined,
 ): Promise<void> {
-  if (statSync(input).isDirectory()) cpSync(input, dest, { recursive: true });
+  // kfcharts writes the wrappers of remote files itself, from the hash-checked originals;
+  // a cache bringing its own would put unchecked objects into the build.
+  const isDir = statSync(input).isDirectory();
+  const bringsWrappers = isDir
+    ? existsSync(join(input, FILE_WRAPPERS))
+    : (await archiveTopEntries(input).catch((): string[] => [])).includes(`${FILE_WRAPPERS}/`);
+  if (bringsWrappers) {
+    throw new KfchartsError(
+      'remote-ref-hash-mismatch',
+      `${input}: holds ${FILE_WRAPPERS}/, which kfcharts makes itself from the cached remote files; a remote cache holds only the references' own content`,
+    );
+  }
+  if (isDir) cpSync(input, dest, { recursive: true });
   else await extractTarGz(input, dest, 0);
   for (const ref of lock?.remoteCache.refs ?? []) {
     const root = join(dest, parseRemoteRef(ref.url).cacheRoot);

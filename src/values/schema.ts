@@ -332,6 +332,24 @@ export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> 
   },
 };
 
+/**
+ * Every leaf key of the values API (`global.database.port`, `dex.staticPasswords.enabled`)
+ * with its schema node, for the checks _kfcharts.tpl derives from the schema.
+ */
+export function schemaLeaves(): { path: string; schema: Schema }[] {
+  const out: { path: string; schema: Schema }[] = [];
+  const walk = (path: string, schema: Schema): void => {
+    if (schema.properties) {
+      for (const [key, child] of Object.entries(schema.properties)) walk(`${path}.${key}`, child);
+    } else out.push({ path, schema });
+  };
+  walk('global', globalSchema);
+  for (const [component, keys] of Object.entries(componentSchemas)) {
+    for (const [key, schema] of Object.entries(keys)) walk(`${component}.${key}`, schema);
+  }
+  return out;
+}
+
 /** The defaults of a schema node: what values.yaml holds. */
 export function defaultsOf(schema: Schema): unknown {
   if (schema.properties) {

@@ -131,7 +131,7 @@ export interface Unchecked {
 export async function renderUnchecked(values: object, chart: string): Promise<Unchecked[]> {
   const dir = await valuesCharts();
   const file = join(tempDir('values'), 'values.json');
-  writeFileSync(file, JSON.stringify(values));
+  writeFileSync(file, jsonWithEscapedControls(values));
   const run = (helm: string): Promise<Unchecked> =>
     promisify(execFile)(helm, [
       'template',
@@ -150,4 +150,15 @@ export async function renderUnchecked(values: object, chart: string): Promise<Un
 /** The error text of each Helm with schema validation skipped ('' when it renders). */
 export async function uncheckedError(values: object, chart: string): Promise<string[]> {
   return (await renderUnchecked(values, chart)).map((r) => (r.ok ? '' : r.text));
+}
+
+/**
+ * JSON with DEL and C1 controls as `\u` escapes: JSON.stringify leaves them raw, and
+ * Helm's YAML reader refuses raw control characters in a values file.
+ */
+export function jsonWithEscapedControls(values: object): string {
+  return JSON.stringify(values).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -76,8 +76,8 @@ export const authRules: readonly ObjectRule[] = [
         throw new EditError('config.yaml has no staticClients key indented by 4');
       }
       e.replaceInScalar(CONFIG, 'staticClients:\n', 1, (o) => {
-        // toJson of a list is one JSON line (valid YAML); NEL escaped as in json().
-        const connectors = `connectors: {{ $.Values.connectors | toJson | replace "\\u0085" "\\\\u0085" }}`;
+        // toJson of a list is one JSON line (valid YAML); controls escaped as in json().
+        const connectors = `connectors: {{ $.Values.connectors | toJson | include "kfcharts.escapeControls" }}`;
         return `{{ if $.Values.connectors }}${connectors}\n    {{ end }}${o}`;
       });
     },
@@ -224,7 +224,7 @@ export const authRules: readonly ObjectRule[] = [
       const pairs =
         `{{ $pairs := list }}{{ range ${issuers} }}{{ $issuer := .issuer | toString }}` +
         '{{ range .audiences }}{{ $pairs = append $pairs (printf "%s=%s" $issuer (toString .)) }}{{ end }}' +
-        '{{ end }}{{ join "," $pairs | toJson | replace "\\u0085" "\\\\u0085" }}';
+        '{{ end }}{{ join "," $pairs | toJson | include "kfcharts.escapeControls" }}';
       e.replaceScalar(['data', 'EXTRA_JWT_ISSUERS'], (o) => ifElse(issuers, pairs, o));
     },
   }),

@@ -46,7 +46,7 @@ export const namespaceRules: readonly ObjectRule[] = [
       const indent = labelIndent(object.text, keys[0] as string);
       const upstreamKeys = `(list ${keys.map((k) => JSON.stringify(k)).join(' ')})`;
       e.append(path, labels, [
-        `{{- range $k, $v := ${labels} }}{{ if not (has $k ${upstreamKeys}) }}${indent}{{ $k | toString | toJson | replace "\\u0085" "\\\\u0085" }}: {{ $v | toString | toJson | replace "\\u0085" "\\\\u0085" }}\n{{ end }}{{ end }}{{ "" -}}`,
+        `{{- range $k, $v := ${labels} }}{{ if not (has $k ${upstreamKeys}) }}${indent}{{ $k | toString | toJson | include "kfcharts.escapeControls" }}: {{ $v | toString | toJson | include "kfcharts.escapeControls" }}\n{{ end }}{{ end }}{{ "" -}}`,
       ]);
       return { ...object, edits: [...(object.edits ?? []), ...e.edits] };
     },

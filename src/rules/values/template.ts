@@ -16,11 +16,12 @@ export function ifElse(condition: string, then: string, original: string): strin
 }
 
 /**
- * A value as a JSON (= YAML double-quoted) string. Go's JSON leaves NEL (U+0085) raw,
- * which YAML 1.1 (Kubernetes) reads as a line break, so it is escaped too.
+ * A value as a JSON (= YAML double-quoted) string. Go's JSON leaves DEL and the C1
+ * controls (U+007F-U+009F) raw, which YAML refuses (NEL, U+0085, YAML 1.1 reads as a line
+ * break), so kfcharts.escapeControls (charts/templates/_kfcharts.tpl) escapes them too.
  */
 export function json(expression: string): string {
-  return `{{ ${expression} | toString | toJson | replace "\\u0085" "\\\\u0085" }}`;
+  return `{{ ${expression} | toString | toJson | include "kfcharts.escapeControls" }}`;
 }
 
 /** A value for a Secret's `data`: base64 has no character YAML could misread. */
