@@ -353,12 +353,16 @@ describe('ObjectEditor.replaceBlockScalar', () => {
     expect(replaced(content)).toEqual({ 'a.py': content, b: 'x' });
   });
 
-  it('rejects control characters and non-block scalars', () => {
+  it('rejects control characters; a quoted scalar takes the content as a JSON string', () => {
     expect(() => replaced('a\u0000b')).toThrow(/control characters/);
     const editor = new ObjectEditor(
       { apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'n', labels: {}, text },
       'test',
     );
-    expect(() => editor.replaceBlockScalar(['data', 'b'], 'cond', 'x')).toThrow(/block scalar/);
+    expect(editor.value(['data', 'b'])).toBeTypeOf('string');
+    editor.replaceBlockScalar(['data', 'b'], 'cond', 'x = "{{ y }}"\n  z\n');
+    expect(editor.edits.map((e) => e.template)).toEqual([
+      `{{ if cond }}"x = \\"{{"{{"}} y }}\\"\\n  z\\n"{{ else }}${text.slice(editor.edits[0]?.start, editor.edits[0]?.end)}{{ end }}`,
+    ]);
   });
 });
