@@ -37,7 +37,9 @@ export async function lockCommand(args: string[]): Promise<void> {
     log: (line) => console.error(line),
   });
   const out = values.out ? resolve(values.out) : releaseDataPath(values.tag);
-  const base = existsSync(out) ? out : nearestReleasePath(values.tag);
+  // A new release data file under upstream/ starts from the nearest older release's; a
+  // file elsewhere (--out) keeps only what it had.
+  const base = existsSync(out) ? out : values.out ? undefined : nearestReleasePath(values.tag);
   const previous: UpstreamLock | undefined = base === undefined ? undefined : readLock(base);
   const lock: UpstreamLock = {
     ...pin,

@@ -73,15 +73,20 @@ describe('following upstream', () => {
     expect(build.stderr).not.toContain('error');
     expect(build.code).toBe(0);
     expect(build.stdout).toContain(
-      'components: 1 new in example/ (common/hello-world/base → hello-world), 0 no longer listed',
+      'components new in example/, named by kfcharts: common/hello-world/base → hello-world',
     );
     const report = readFileSync(r.report, 'utf8');
     expect(report).toContain('**No drift.**');
     expect(report).toContain('- `common/hello-world/base` → `hello-world`');
     expect(report).toContain('| `hello-world` (new) | `common/hello-world/base` | 1 |');
-    // The runtime is one more object the images rule rewrote, and one more in the runtimes release.
+    // The runtime is one more object, placed after Trainer's webhook like the other six.
     const files = snapshot(r.dist);
-    expect([...files.keys()].filter((f) => f.includes('clustertrainingruntime')).length).toBe(7);
+    const runtimes = [...files.keys()].filter((f) =>
+      f.startsWith('charts/kubeflow-runtimes/charts/trainer/templates/clustertrainingruntime.'),
+    );
+    expect(runtimes).toHaveLength(7);
+    expect(runtimes.some((f) => f.includes('xgboost-distributed'))).toBe(true);
+    expect(build.stdout).toContain('kubeflow-runtimes: 2 subcharts, 18 objects');
     expect([...files.keys()].some((f) => f.includes('/charts/hello-world/templates/'))).toBe(true);
     const hello = [...files].find(
       ([f]) => f.includes('/charts/hello-world/templates/') && f.includes('deployment'),

@@ -79,7 +79,7 @@ describe('a hostile upstream tag is refused where it enters', () => {
 
   it('hostile: a lock file whose upstream.tag holds a template action', async () => {
     const lock = join(root, 'lock.yaml');
-    const text = readFileSync(join(projectRoot, 'upstream.lock.yaml'), 'utf8');
+    const text = readFileSync(join(projectRoot, 'upstream/26.03.yaml'), 'utf8');
     writeFileSync(lock, text.replace(/^(\s+tag:) .*$/m, '$1 "26.03{{ .Values }}"'));
     await expectRefused(
       ['build', '--lock', lock],

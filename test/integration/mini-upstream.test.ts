@@ -241,42 +241,41 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
     );
   });
 
-  it('a component that upstream example/ does not list', async () => {
+  it('a known component example/ does not list is not built, and no error', async () => {
     const list = join(root, 'components-extra.yaml');
     writeFileSync(
       list,
-      `${readFileSync(components, 'utf8')}  - name: gamma\n    path: apps/gamma\n    description: Not in example/\n`,
+      `${readFileSync(components, 'utf8')}  - name: gamma\n    paths: [apps/gamma]\n    description: Not in example/\n`,
     );
-    await expectFailure(
+    const dist = join(root, 'dist-extra');
+    const result = await runCli(
       ['build', '--lock', lock, '--components', list, '--releases', releases],
-      {},
-      'component-list-invalid',
-      ["component 'gamma' (apps/gamma) is not in upstream's example/kustomization.yaml"],
+      env({ KFCHARTS_DIST_DIR: dist }),
+    );
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('2 components');
+    expect(readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8')).toContain(
+      'Known components (components.yaml) this release does not have:\n\n- `gamma`: `apps/gamma`',
     );
   });
 
-  it('a component whose path upstream does not have', async () => {
+  it('an example/ entry no component names is named from its path and reported, not refused', async () => {
     const list = join(root, 'components-typo.yaml');
     writeFileSync(
       list,
-      readFileSync(components, 'utf8').replace('path: apps/beta', 'path: apps/betta'),
+      readFileSync(components, 'utf8').replace('paths: [apps/beta]', 'paths: [apps/betta]'),
     );
-    await expectFailure(
+    const dist = join(root, 'dist-typo');
+    const result = await runCli(
       ['build', '--lock', lock, '--components', list, '--releases', releases],
-      {},
-      'component-list-invalid',
-      ["component 'beta': upstream has no kustomization at apps/betta"],
+      env({ KFCHARTS_DIST_DIR: dist }),
     );
-  });
-
-  it('an example/ entry that no component covers', async () => {
-    const list = join(root, 'components-short.yaml');
-    writeFileSync(list, readFileSync(components, 'utf8').split('  - name: beta')[0] as string);
-    await expectFailure(
-      ['build', '--lock', lock, '--components', list, '--releases', releases],
-      {},
-      'component-list-invalid',
-      ['example/kustomization.yaml lists apps/beta, which no component'],
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      'components new in example/, named by kfcharts: apps/beta → beta-2',
+    );
+    expect(readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8')).toContain(
+      '- `apps/beta` → `beta-2`',
     );
   });
 
@@ -323,13 +322,15 @@ describe('mini upstream: bad input fails clearly and leaves dist/ as it was', ()
   });
 
   it('the build reports the names the plan leaves unused', async () => {
+    const dist = join(root, 'dist-report');
     const result = await runCli(
       ['build', '--lock', lock, ...fixtureArgs],
-      env({ KFCHARTS_DIST_DIR: join(root, 'dist-report') }),
+      env({ KFCHARTS_DIST_DIR: dist }),
     );
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('unused release names: mini-apps');
-    expect(result.stdout).toMatch(/mini-crds: CRDs estimated at [\d.]+ of 768\.0 KiB: beta /);
+    const report = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
+    expect(report).toContain('unused release names: mini-apps');
+    expect(report).toMatch(/mini-crds: CRDs estimated at [\d.]+ of 768\.0 KiB: beta /);
   });
 
   it('unknown commands and options are usage errors (exit 2)', async () => {
@@ -367,7 +368,7 @@ describe('mini upstream: download fallback', () => {
       fetch: fakeFetch,
     });
     expect(requested).toEqual([
-      'https://github.com/kubeflow/manifests/archive/refs/tags/0.1.0.tar.gz',
+      'https://github.com/kubeflow/community-distribution/archive/refs/tags/0.1.0.tar.gz',
     ]);
     expect(result.components.map((c) => c.objects.length)).toEqual([3, 3]);
 

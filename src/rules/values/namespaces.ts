@@ -28,10 +28,18 @@ export const namespaceRules: readonly ObjectRule[] = [
       const e = new ObjectEditor(object, ID);
       const labels = labelsOf(object.name);
       const path = ['metadata', 'labels'];
-      // Every 26.03 Namespace has labels; one without would need `labels:` created.
       const upstream = e.value(path);
+      if (upstream === undefined) {
+        // No labels upstream: `labels:` and the user's, only when there are any. The
+        // range's `{{-` trims the line break and indentation append puts before it.
+        e.append(['metadata'], `(gt (len ${labels}) 0)`, [
+          'labels:',
+          `{{- range $k, $v := ${labels} }}\n    {{ $k | toString | toJson | include "kfcharts.escapeControls" }}: {{ $v | toString | toJson | include "kfcharts.escapeControls" }}{{ end }}`,
+        ]);
+        return { ...object, edits: [...(object.edits ?? []), ...e.edits] };
+      }
       if (upstream === null || typeof upstream !== 'object' || Object.keys(upstream).length === 0) {
-        throw new EditError('has no metadata.labels to extend');
+        throw new EditError('has metadata.labels that is not a map of labels to extend');
       }
       const keys = Object.keys(upstream);
       for (const key of keys) {
