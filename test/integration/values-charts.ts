@@ -9,7 +9,7 @@ import { defaultPaths } from '../../src/paths.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import { tempDir } from './helpers.ts';
 
-/** The five 26.03 charts, built once per test file into a temp dist (warm cache: ~2 s). */
+/** The five charts, built once per test file and tag into a temp dist (warm cache: ~2 s). */
 export const CHARTS = [
   'kubeflow-crds',
   'kubeflow-training-crds',
@@ -18,16 +18,25 @@ export const CHARTS = [
   'kubeflow-runtimes',
 ] as const;
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
 
-export function valuesCharts(): Promise<string> {
-  built ??= (async () => {
-    const dist = tempDir('values-dist');
-    const result = await buildCharts({ paths: { ...defaultPaths(), distDir: dist } });
-    writeCharts(result, dist);
-    return join(dist, 'charts');
-  })();
-  return built;
+/** The charts of a pinned upstream release (default: the newest pinned). */
+export function valuesCharts(tag?: string): Promise<string> {
+  const key = tag ?? '';
+  let charts = built.get(key);
+  if (charts === undefined) {
+    charts = (async () => {
+      const dist = tempDir('values-dist');
+      const result = await buildCharts({
+        paths: { ...defaultPaths(), distDir: dist },
+        ...(tag !== undefined && { tag }),
+      });
+      writeCharts(result, dist);
+      return join(dist, 'charts');
+    })();
+    built.set(key, charts);
+  }
+  return charts;
 }
 
 export interface K8sObject {
@@ -54,8 +63,9 @@ export async function renderWith(
   values: object | string,
   charts: readonly string[] = CHARTS,
   under: readonly string[] = [],
+  tag?: string,
 ): Promise<Rendered> {
-  const dir = await valuesCharts();
+  const dir = await valuesCharts(tag);
   const file = typeof values === 'string' ? values : join(tempDir('values'), 'values.yaml');
   if (typeof values !== 'string') writeFileSync(file, stringify(values));
   const helm = new Helm();

@@ -247,4 +247,24 @@ export const authRules: readonly ObjectRule[] = [
       }
     },
   }),
+  templateRule({
+    id: 'auth-user-namespace-params',
+    description:
+      "The parameters ConfigMap some releases ship beside the default Profile (kustomize's replacement source) names the same Profile and owner",
+    component: 'user-namespace',
+    select: selectObject('ConfigMap', 'default', 'default-install-config-*'),
+    edit(e) {
+      for (const [path, key] of [
+        [['data', 'profile-name'], 'name'],
+        [['data', 'user'], 'owner'],
+      ] as const) {
+        const value = `$.Values.profile.${key}`;
+        const fallback = componentDefault('user-namespace', ['profile', key]);
+        if (e.value(path) !== fallback) {
+          throw new EditError(`${path.join('.')} is not the schema default ${fallback}`);
+        }
+        e.replaceScalar(path, (o) => ifElse(differs(value, fallback), json(value), o));
+      }
+    },
+  }),
 ];

@@ -273,6 +273,8 @@ export const objectStorageRules: readonly ObjectRule[] = [
     targets: [
       ['Deployment', 'kubeflow', 'seaweedfs'],
       ['Service', 'kubeflow', 'seaweedfs'],
+      // Some releases also serve SeaweedFS under MinIO's old Service name.
+      ['Service', 'kubeflow', 'minio-service'],
       ['ServiceAccount', 'kubeflow', 'seaweedfs'],
       ['PersistentVolumeClaim', 'kubeflow', 'seaweedfs-pvc'],
       ['NetworkPolicy', 'kubeflow', 'seaweedfs'],
