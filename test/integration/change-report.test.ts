@@ -137,3 +137,27 @@ describe('snapshot of the pinned build', () => {
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });
 });
+
+describe('docs/upgrades/v1.11.0-to-26.03.md', () => {
+  it('is what `kfcharts diff v1.11.0 26.03` writes today, and names images, CRDs and upgrade-breaking changes', async () => {
+    const out = join(tempDir('upgrade-doc'), 'report.md');
+    const run = await runCli(['diff', 'v1.11.0', '26.03', '--out', out]);
+    expect(run.code).toBe(0);
+    const committed = readFileSync(join(projectRoot, 'docs/upgrades/v1.11.0-to-26.03.md'), 'utf8');
+    expect(readFileSync(out, 'utf8')).toBe(committed);
+    // Checked by a separate script over `kustomize build example` of both trees: 32
+    // repositories change tag or digest in `image:` fields, and 5 more are named only in
+    // ConfigMaps, env and args (KServe's agent and router, KFP's driver and launcher,
+    // cert-manager's ACME solver); KServe adds 4 CRDs; no workload selector, binding
+    // roleRef, Service clusterIP, StatefulSet claim template or PVC spec changes, and no
+    // CRD version or PVC goes away.
+    expect(committed).toContain('| images | 37 changed, 1 added, 0 removed |');
+    expect(committed).toContain(
+      '- `docker.io/kserve/kserve-controller`: `v0.15.2` → `v0.16.0` (kserve)',
+    );
+    expect(committed).toContain(
+      '- added `llminferenceservices.serving.kserve.io` (kserve; versions v1alpha1)',
+    );
+    expect(committed).toContain('## 7. Upgrade-breaking changes\n\nNo changes.');
+  }, 300_000);
+});
