@@ -165,15 +165,19 @@ export async function fetchUpstream(options: FetchUpstreamOptions): Promise<Fetc
     log(`${repository} ${tag}: ${scanned.length} remote references`);
     const cacheDir = join(work, 'cache');
     mkdirSync(cacheDir, { recursive: true });
+    // A mirror holds several tags: the remote cache of the tags fetched before is kept, and
+    // only what this tag adds is fetched.
+    if (existsSync(remoteCache)) await extractTarGz(remoteCache, cacheDir, 0);
+    const missing = scanned.filter((r) => !existsSync(join(cacheDir, r.cachePath)));
     const errors = new Map<string, string>();
     await fetchGitRefs(
-      scanned.filter((r) => r.kind === 'git'),
+      missing.filter((r) => r.kind === 'git'),
       cacheDir,
       join(work, 'git'),
       options,
       errors,
     );
-    for (const ref of scanned.filter((r) => r.kind === 'file')) {
+    for (const ref of missing.filter((r) => r.kind === 'file')) {
       try {
         const target = cacheTarget(cacheDir, ref.cachePath);
         const body = await download(fetcher, httpUrl(ref.url));

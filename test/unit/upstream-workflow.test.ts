@@ -296,7 +296,10 @@ describe('upstream.yml', () => {
     expect(workflow.jobs.update.env.UPSTREAM).toBe('kubeflow/community-distribution');
     expect(step('tags').run).toContain('git ls-remote --tags "https://github.com/$UPSTREAM"');
     const fetch = steps.find((s) => s.run?.includes('scripts/fetch-upstream.ts'));
-    expect(fetch?.run).toContain('--repository "$UPSTREAM" --tag "$TAG"');
+    // The new tag and the pinned release before it, which the change report builds too.
+    expect(fetch?.run).toContain('previous=$(node scripts/pinned-upstream-tag.ts --before "$TAG")');
+    expect(fetch?.run).toContain('for tag in "$previous" "$TAG"; do');
+    expect(fetch?.run).toContain('--repository "$UPSTREAM" --tag "$tag"');
     expect(steps.some((s) => s.run?.trim() === 'node src/cli/main.ts lock --tag "$TAG"')).toBe(
       true,
     );
