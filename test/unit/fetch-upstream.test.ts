@@ -218,6 +218,42 @@ describe('fetchUpstream', () => {
     expect(fetched.remoteCache.refs.map((r) => r.url)).toEqual([GIT_REF_URL, FILE_URL]);
   }, 15_000);
 
+  it('a second tag into the same mirror keeps the remote cache of the first, fetching only what is new', async () => {
+    const out = join(root, 'mirror-two-tags');
+    // The mirror of an earlier tag: its remote cache holds this tag's references already,
+    // and one of its own.
+    const earlier = join(root, 'earlier-cache');
+    cpSync(fixtureCache, earlier, { recursive: true });
+    mkdirSync(join(earlier, 'github.com/other-org/other@v2/config'), { recursive: true });
+    writeFileSync(
+      join(earlier, 'github.com/other-org/other@v2/config/kustomization.yaml'),
+      'resources: []\n',
+    );
+    mkdirSync(out, { recursive: true });
+    packTree(earlier, join(out, 'remote-cache.tar.gz'));
+    const forge = fakeForge(tagArchive);
+    const recorder = recordingGit();
+    const result = await fetchUpstream({
+      tag: TAG,
+      outDir: out,
+      fetch: forge.fetch,
+      git: recorder.git,
+      rewriteGitUrl,
+    });
+    expect(result.refs.map((r) => [r.url, r.error])).toEqual([
+      [GIT_REF_URL, undefined],
+      [FILE_URL, undefined],
+    ]);
+    // Only the tag archive was downloaded; nothing was cloned.
+    expect(forge.calls).toEqual([
+      `https://github.com/kubeflow/community-distribution/archive/refs/tags/${TAG}.tar.gz`,
+    ]);
+    expect(recorder.calls).toEqual([]);
+    const entries = await cacheEntries(result.remoteCache);
+    expect(entries).toContain('./github.com/other-org/other@v2/config/kustomization.yaml');
+    expect(entries).toContain(`./${FILE_CACHE}`);
+  });
+
   it('reports references it cannot fetch, and with strict fails naming them, writing nothing', async () => {
     const parent = join(root, 'broken-tree');
     const tree = join(parent, `manifests-${TAG}`);
