@@ -5,17 +5,13 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 import { type Component, EXAMPLE_PATH } from '../components.ts';
-import {
-  type BuildTarget,
-  type KustomizeOptions,
-  type KustomizeOutput,
-  kustomizeAll,
-} from './build.ts';
+import type { BuildTarget, KustomizeOptions, KustomizeOutput } from './build.ts';
 import { findKustomizationFile } from './kustomization.ts';
 
 /**
@@ -73,11 +69,26 @@ export async function kustomizeComponents(
       path,
     })),
   );
-  if (transformFields.length === 0) {
-    const outputs = await build(targets);
-    return { outputs: merge(components, targets, outputs), reach: [] };
-  }
   const example = readExampleDoc(treeDir);
+  if (transformFields.length === 0) {
+    // A file entry (a plain manifest) has no kustomization of its own to build: it goes
+    // through a copy of example/ like a component under example/'s transforms.
+    const outputs = await build(
+      targets.map((t) =>
+        statSync(join(treeDir, t.path)).isFile()
+          ? { name: t.name, path: writeWrapper(treeDir, example, t.path, [], [], `${t.name}.file`) }
+          : t,
+      ),
+    );
+    return {
+      outputs: merge(
+        components,
+        targets,
+        outputs.map((o, i) => ({ ...o, path: targets[i]?.path ?? o.path })),
+      ),
+      reach: [],
+    };
+  }
   const transforms = listTransforms(example.text);
   const wrap = (
     target: (typeof targets)[number],
@@ -216,7 +227,12 @@ function writeWrapper(
   const dir = join(treeDir, rel);
   const doc = parseDocument(example.text);
   doc.delete('bases');
-  doc.set('resources', doc.createNode([`../${path}`]));
+  // A file entry lies in example/ (kustomize loads no file outside a kustomization's
+  // root), and so in the copy; a folder entry is reached from the copy's own depth.
+  const entry = path.startsWith(`${EXAMPLE_PATH}/`)
+    ? path.slice(EXAMPLE_PATH.length + 1)
+    : `../${path}`;
+  doc.set('resources', doc.createNode([entry]));
   for (const field of PER_ENTRY_FIELDS) {
     const seq = doc.get(field, true) as YAMLSeq | undefined;
     if (!isSeq(seq)) continue;

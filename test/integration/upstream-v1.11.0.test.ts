@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { VerifyReport } from '../../src/verify/verify.ts';
+import { runCli, snapshot, tempDir } from './helpers.ts';
+
+/**
+ * The release before 26.03, from the same code and its own release data
+ * (upstream/v1.11.0.yaml): cert-manager in two example/ entries, Pipelines at another
+ * path, a NetworkPolicies component 26.03 dropped, an example/-level kustomize Component
+ * (Pod Security Standards) and a namespaced ConfigMap without a namespace. Figures checked
+ * against `kustomize build example` of the v1.11.0 tree: 653 objects.
+ */
+let dist: string;
+let report: VerifyReport;
+let buildOutput: string;
+let buildReport: string;
+
+beforeAll(async () => {
+  dist = tempDir('dist-v1.11.0');
+  const build = await runCli(['build', '--tag', 'v1.11.0'], { KFCHARTS_DIST_DIR: dist });
+  buildOutput = build.stdout;
+  expect(build.stderr).not.toContain('error');
+  expect(build.code).toBe(0);
+  buildReport = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
+  const before = snapshot(join(dist, 'charts'));
+  const verify = await runCli(['verify', '--tag', 'v1.11.0'], { KFCHARTS_DIST_DIR: dist });
+  expect(verify.stdout).toContain('result: OK');
+  expect(verify.code).toBe(0);
+  report = JSON.parse(readFileSync(join(dist, 'verify.json'), 'utf8')) as VerifyReport;
+  expect(snapshot(join(dist, 'charts'))).toEqual(before);
+}, 600_000);
+
+describe('kubeflow/manifests v1.11.0', () => {
+  it('builds with no edit: 28 components, 653 objects, the same five releases', () => {
+    expect(buildOutput).toMatch(
+      /built 5 charts in .*: upstream v1\.11\.0, 28 components, 653 objects, \d+ files in \d+\.\ds/,
+    );
+    expect(report.installOrder.releases).toEqual([
+      'kubeflow-crds',
+      'kubeflow-training-crds',
+      'kubeflow-platform',
+      'kubeflow',
+      'kubeflow-runtimes',
+    ]);
+    expect(report.installOrder.violations).toEqual([]);
+  });
+
+  it('names moved and split components by components.yaml, and reports no drift', () => {
+    expect(buildReport).toContain('**No drift.**');
+    expect(buildReport).toContain(
+      '| `cert-manager` | `common/cert-manager/base`, `common/cert-manager/kubeflow-issuer/base` | 50 |',
+    );
+    expect(buildReport).toContain(
+      '| `pipelines` | `applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user` |',
+    );
+    expect(buildReport).toContain('| `networkpolicies` | `common/networkpolicies/base` | 32 |');
+  });
+
+  it("applies example/'s Pod Security Standards component to the one component it reaches", () => {
+    expect(buildReport).toContain(
+      '- `components: ../common/security/PSS/dynamic/baseline`: `profiles`',
+    );
+  });
+
+  it('equals each component built on its own and example/ built as one, but for listed deviations', () => {
+    for (const c of report.components) {
+      expect({ name: c.name, missing: c.missing, extra: c.extra, different: c.different }).toEqual({
+        name: c.name,
+        missing: [],
+        extra: [],
+        different: [],
+      });
+    }
+    expect(report.example.unexplained).toEqual([]);
+    expect(report.example.stale).toEqual([]);
+    expect(report.example.explained.map((e) => e.object)).toEqual([
+      'apiextensions.k8s.io/v1 CustomResourceDefinition jobsets.jobset.x-k8s.io',
+    ]);
+    // user-namespace's parameters ConfigMap has no namespace upstream: it renders in default.
+    expect(report.defaultNamespacesAdded).toEqual([
+      'v1 ConfigMap default-install-config-9h2h2b6hbk',
+    ]);
+    expect(report.rebuild.identical).toBe(true);
+  });
+});
