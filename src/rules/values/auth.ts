@@ -1,5 +1,5 @@
 import { defaultAt } from '../../values/schema.ts';
-import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
+import { EditError, type ObjectEditor, type Path, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
   AUTH,
@@ -233,19 +233,11 @@ export const authRules: readonly ObjectRule[] = [
     description: "The default Profile's name and owner from user-namespace.profile",
     component: 'user-namespace',
     select: selectObject('Profile', undefined, 'kubeflow-user-example-com'),
-    edit(e) {
-      for (const [path, key] of [
+    edit: (e) =>
+      profileFields(e, [
         [['metadata', 'name'], 'name'],
         [['spec', 'owner', 'name'], 'owner'],
-      ] as const) {
-        const value = `$.Values.profile.${key}`;
-        const fallback = componentDefault('user-namespace', ['profile', key]);
-        if (e.value(path) !== fallback) {
-          throw new EditError(`${path.join('.')} is not the schema default ${fallback}`);
-        }
-        e.replaceScalar(path, (o) => ifElse(differs(value, fallback), json(value), o));
-      }
-    },
+      ]),
   }),
   templateRule({
     id: 'auth-user-namespace-params',
@@ -253,18 +245,28 @@ export const authRules: readonly ObjectRule[] = [
       "The parameters ConfigMap some releases ship beside the default Profile (kustomize's replacement source) names the same Profile and owner",
     component: 'user-namespace',
     select: selectObject('ConfigMap', 'default', 'default-install-config-*'),
-    edit(e) {
-      for (const [path, key] of [
+    edit: (e) =>
+      profileFields(e, [
         [['data', 'profile-name'], 'name'],
         [['data', 'user'], 'owner'],
-      ] as const) {
-        const value = `$.Values.profile.${key}`;
-        const fallback = componentDefault('user-namespace', ['profile', key]);
-        if (e.value(path) !== fallback) {
-          throw new EditError(`${path.join('.')} is not the schema default ${fallback}`);
-        }
-        e.replaceScalar(path, (o) => ifElse(differs(value, fallback), json(value), o));
-      }
-    },
+      ]),
   }),
 ];
+
+/**
+ * Fields holding the default Profile's name or owner take user-namespace.profile.<key>
+ * when it differs from the default, which must be upstream's value there.
+ */
+function profileFields(
+  e: ObjectEditor,
+  fields: readonly (readonly [Path, 'name' | 'owner'])[],
+): void {
+  for (const [path, key] of fields) {
+    const value = `$.Values.profile.${key}`;
+    const fallback = componentDefault('user-namespace', ['profile', key]);
+    if (e.value(path) !== fallback) {
+      throw new EditError(`${path.join('.')} is not the schema default ${fallback}`);
+    }
+    e.replaceScalar(path, (o) => ifElse(differs(value, fallback), json(value), o));
+  }
+}
