@@ -1,9 +1,9 @@
+import { parse } from 'yaml';
 import type { BuildResult } from '../build.ts';
 import { findImageReferences, normalizeImage } from '../images.ts';
-import { isCrd, type ManifestObject, objectKey } from '../manifest/object.ts';
+import { isCrd, KUBERNETES_YAML, type ManifestObject, objectKey } from '../manifest/object.ts';
 import { renderTemplate } from '../rules/edit.ts';
 import { crdOf } from './crds.ts';
-import { parseObjectYaml } from './fast-yaml.ts';
 
 /** One build, as plain data (JSON-serialisable): what two releases are compared by. */
 export interface ReleaseSnapshot {
@@ -87,7 +87,7 @@ export function snapshotOf(result: BuildResult): ReleaseSnapshot {
   for (const { component, objects: built } of result.components) {
     for (const object of built) {
       const key = objectKey(object);
-      const value = parseObjectYaml(object.text);
+      const value = parse(object.text, KUBERNETES_YAML) as Record<string, unknown>;
       objects.push({
         component: component.name,
         release: releaseOf.get(object) ?? '',

@@ -1,11 +1,9 @@
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parse, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import { buildCharts } from '../../src/build.ts';
-import { parseObjectYaml } from '../../src/diff/fast-yaml.ts';
 import { snapshotOf } from '../../src/diff/index.ts';
-import { KUBERNETES_YAML, objectKey } from '../../src/manifest/object.ts';
 import { defaultPaths } from '../../src/paths.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
 import { projectRoot, runCli, tempDir } from './helpers.ts';
@@ -121,15 +119,8 @@ describe('kfcharts diff between two changed copies of 26.03', () => {
 });
 
 describe('snapshot of the pinned build', () => {
-  it('parses every object as yaml with KUBERNETES_YAML does (the fast reader is exact)', async () => {
+  it('holds every object of the build, as JSON data', async () => {
     const result = await buildCharts({ paths: defaultPaths(), log: () => {} });
-    for (const { objects } of result.components) {
-      for (const object of objects) {
-        expect(parseObjectYaml(object.text), objectKey(object)).toEqual(
-          parse(object.text, KUBERNETES_YAML),
-        );
-      }
-    }
     const snapshot = snapshotOf(result);
     expect(snapshot.objects).toHaveLength(
       result.components.reduce((n, c) => n + c.objects.length, 0),
