@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { crdOf } from '../../src/diff/crds.ts';
 import { valuesKeysOf } from '../../src/diff/snapshot.ts';
-import { KUBERNETES_YAML } from '../../src/manifest/object.ts';
 
 describe('valuesKeysOf', () => {
   it('reads keys inside actions only, under the component unless global', () => {
