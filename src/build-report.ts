@@ -43,13 +43,18 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
       );
     }
     const replaced = report.resolution.derived;
-    if (report.resolution.vanished.length > 0) {
+    // Components a drifting rule was written for that this release does not have: the
+    // entries new in example/ are the candidates that replaced them.
+    const missing = report.resolution.vanished.filter((v) =>
+      report.drift.some((d) => d.component === v.name),
+    );
+    if (missing.length > 0) {
       out.push(
         '',
         'Components example/ no longer lists, and the entries new in it (a candidate replacement):',
         '',
       );
-      for (const v of report.resolution.vanished) {
+      for (const v of missing) {
         out.push(
           `- ${code(v.name)} (${v.paths.map(code).join(', ')}) vanished; new entries: ${replaced.map((r) => `${code(r.path)} (named ${code(r.name)})`).join(', ') || 'none'}`,
         );

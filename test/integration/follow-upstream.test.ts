@@ -166,4 +166,27 @@ describe('following upstream', () => {
     );
     expect(verify.code).toBe(0);
   }, 600_000);
+
+  it('a component at a path no one has named: its rules drift, and the report names the entry that replaced it', async () => {
+    const r = newRelease({
+      'applications/kfp/overlays/kustomization.yaml':
+        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../pipeline/overlays\n',
+      'example/kustomization.yaml': (t) =>
+        t.replace('- ../applications/pipeline/overlays', '- ../applications/kfp/overlays'),
+    });
+    const build = await runCli(['build', '--manifests', r.manifests, '--report', r.report], {
+      KFCHARTS_DIST_DIR: r.dist,
+    });
+    expect(build.code).toBe(1);
+    expect(build.stderr).toContain(
+      "database-pipeline-install-config (src/rules/values/database.ts) [pipelines]: expected component 'pipelines' with 1 object(s) to change; found no component 'pipelines' in this build",
+    );
+    const report = readFileSync(r.report, 'utf8');
+    expect(report).toContain(
+      '- `pipelines` (`applications/pipeline/overlays`, `applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user`) vanished; new entries: `applications/kfp/overlays` (named `kfp`)',
+    );
+    // Components that vanished long ago (v1.11.0's networkpolicies) are no candidates here.
+    expect(report).not.toContain('- `networkpolicies` (');
+    expect(snapshot(r.dist).size).toBe(0);
+  }, 300_000);
 });
