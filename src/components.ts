@@ -161,7 +161,8 @@ export function resolveComponents(
   example: ExampleLayout = readExample(treeDir),
 ): ComponentResolution {
   const byPath = new Map(known.flatMap((k) => k.paths.map((p) => [p, k] as const)));
-  const taken = new Set(known.map((k) => k.name));
+  // `global` is Helm's values key shared by every subchart: no component may take it.
+  const taken = new Set(['global', ...known.map((k) => k.name)]);
   const order: string[] = [];
   const groups = new Map<string, { paths: string[]; description: string; derived: boolean }>();
   const derived: { name: string; path: string }[] = [];

@@ -158,6 +158,13 @@ describe('deriveName', () => {
     expect(deriveName(path, new Set())).toBe(name);
   });
 
+  it("never takes Helm's shared values key `global`", () => {
+    const dir = tree(['apps/pipeline/overlays', 'common/global/base']);
+    expect(resolveComponents(dir, known).derived).toEqual([
+      { name: 'global-2', path: 'common/global/base' },
+    ]);
+  });
+
   it('is unique among names taken', () => {
     expect(deriveName('common/dex/base', new Set(['dex', 'dex-2']))).toBe('dex-3');
   });
