@@ -160,7 +160,7 @@ describe('following upstream', () => {
     expect(dashboard).toContain('example.org/patched: "true"');
     // The proof: every component equals its own build, and the charts equal example/ built as one.
     const verify = await runCli(['verify', '--manifests', r.manifests], env);
-    expect(verify.stdout).toContain('result: OK');
+    expect(verify.stdout, verify.stderr).toContain('result: OK');
     expect(verify.stdout).toMatch(
       /example\/ built as one: 676 objects, charts 676; 1 known deviation\(s\), 0 unexplained, 0 stale/,
     );

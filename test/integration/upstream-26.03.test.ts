@@ -60,7 +60,7 @@ beforeAll(async () => {
   expect(build.code).toBe(0);
   const before = snapshot(join(dist, 'charts'));
   const verify = await runCli(['verify'], { KFCHARTS_DIST_DIR: dist });
-  expect(verify.stdout).toContain('result: OK');
+  expect(verify.stdout, verify.stderr).toContain('result: OK');
   expect(verify.code).toBe(0);
   report = JSON.parse(readFileSync(join(dist, 'verify.json'), 'utf8')) as VerifyReport;
   // verify reads dist/charts; it must never write it.

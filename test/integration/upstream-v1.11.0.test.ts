@@ -25,7 +25,7 @@ beforeAll(async () => {
   buildReport = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
   const before = snapshot(join(dist, 'charts'));
   const verify = await runCli(['verify', '--tag', 'v1.11.0'], { KFCHARTS_DIST_DIR: dist });
-  expect(verify.stdout).toContain('result: OK');
+  expect(verify.stdout, verify.stderr).toContain('result: OK');
   expect(verify.code).toBe(0);
   report = JSON.parse(readFileSync(join(dist, 'verify.json'), 'utf8')) as VerifyReport;
   expect(snapshot(join(dist, 'charts'))).toEqual(before);
