@@ -111,6 +111,24 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
   if (notes.length > 0) out.push('', 'To review:', '', ...notes.map((n) => `- ${n}`));
   out.push('');
 
+  // The fields a controller owns that stay in the charts (the lint fails on any other).
+  const kept = report.controllerOwned.filter((f) => !f.enforced);
+  out.push(
+    '## Server-side apply',
+    '',
+    'No chart sets a field that a controller owns (docs/server-side-apply.md), except these known',
+    "conflicts, kept because dropping them would change what upstream installs (Helm's next",
+    'upgrade needs `--force-conflicts`, or Flux drift detection ignores them):',
+    '',
+  );
+  if (kept.length === 0) out.push('- none');
+  for (const f of kept) {
+    out.push(
+      `- ${code(f.object)} ${code(f.pointer)}: ${escapeText(f.owner)}; ${escapeText(f.why)}`,
+    );
+  }
+  out.push('');
+
   out.push(
     '## Targeted rules',
     '',

@@ -1,5 +1,6 @@
 import { join, posix, relative } from 'node:path';
 import { renderBuildReport } from './build-report.ts';
+import { type ControllerOwnedFinding, lintControllerOwned } from './chart/controller-owned.ts';
 import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
@@ -26,6 +27,7 @@ import {
 import { defaultNamespaceRule } from './rules/default-namespace.ts';
 import { keepRule } from './rules/keep.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
+import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-apply.ts';
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
@@ -71,6 +73,11 @@ export interface BuildReport {
   readonly exampleTransforms: readonly { transform: string; components: string[] }[];
   readonly findings: readonly RuleFinding[];
   readonly drift: readonly Drift[];
+  /**
+   * Controller-owned fields left in the charts deliberately (src/chart/controller-owned.ts);
+   * an enforced one fails the build instead.
+   */
+  readonly controllerOwned: readonly ControllerOwnedFinding[];
 }
 
 /**
@@ -109,14 +116,20 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   const namespaced = namespacedWithoutNamespace(
     built.map((c) => ({ name: c.component.name, objects: c.objects })),
   );
-  // Text changes first (namespace policy, keep); values rules record template edits on
-  // the final text.
+  // Text changes first (namespace policy, keep, fields controllers own); values rules
+  // record template edits on the final text.
   const rules = [
     defaultNamespaceRule(namespaced),
     ...layout.keep.map((kind) => keepRule(kind)),
+    aggregatedRulesRule(),
+    injectedCaBundleRule(),
     ...valuesRules(),
   ];
   const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
+  // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).
+  const controllerOwned = lintControllerOwned(
+    components.map((c) => ({ name: c.component.name, objects: c.objects })),
+  );
   const report: BuildReport = {
     tag: tree.tag,
     releaseData: data && {
@@ -131,6 +144,7 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     exampleTransforms: reach,
     findings,
     drift,
+    controllerOwned,
   };
   if (drift.length > 0 && !options.allowDrift) throw new DriftError(report);
   const plan = planReleases(layout, components, { file: releasesFile });

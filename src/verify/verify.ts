@@ -1,4 +1,5 @@
 import { basename, join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import {
   type BuildOptions,
   type BuildResult,
@@ -6,6 +7,7 @@ import {
   chartsDir as chartsDirOf,
 } from '../build.ts';
 import { removeAnnotationLine } from '../chart/annotate.ts';
+import { describeFinding, findControllerOwned, type K8sObject } from '../chart/controller-owned.ts';
 import { findCharts, readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
 import type { KfchartsError } from '../errors.ts';
@@ -71,6 +73,11 @@ export interface VerifyReport {
   readonly keepAnnotationsAdded: number;
   /** Namespaced objects upstream leaves without a namespace, rendered in `default`. */
   readonly defaultNamespacesAdded: string[];
+  /**
+   * Fields a controller owns, left out of the charts (`key pointer`): aggregated ClusterRoles'
+   * rules and injected caBundles, exactly as kustomize printed them.
+   */
+  readonly controllerOwnedDropped: string[];
   readonly failures: string[];
 }
 
@@ -154,6 +161,20 @@ async function verifyAgainst(
     stripAddedKeep(o, upstreamByKey.get(o.key), keepKinds),
   );
   const keepAnnotationsAdded = normalized.filter((o, i) => o !== renamespaced[i]).length;
+  // The third: fields a controller owns, left out (src/rules/server-side-apply.ts). Which
+  // objects qualify is read from kustomize's output here, not from the transform.
+  const controllerOwnedDropped: string[] = [];
+  const restored = normalized.map((o) => {
+    const upstream = upstreamByKey.get(o.key);
+    const pointers = upstream ? droppableFields(upstream.value) : [];
+    if (!upstream || pointers.length === 0 || !lacksExactly(o, upstream, pointers)) return o;
+    controllerOwnedDropped.push(...pointers.map((p) => `${o.key} ${p}`));
+    return { ...o, value: upstream.value, text: upstream.text };
+  });
+  // And none may remain in what Helm renders (the build's lint, again on the render).
+  const controllerOwned = findControllerOwned(rendered.map((o) => o.value as K8sObject)).filter(
+    (f) => f.enforced,
+  );
 
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
     const expected = indexByKey(
@@ -161,7 +182,7 @@ async function verifyAgainst(
       `kustomize build of ${component.name}`,
     );
     const actual = indexByKey(
-      normalized.filter((o) => o.component === component.name),
+      restored.filter((o) => o.component === component.name),
       `rendered subchart ${component.name}`,
     );
     return {
@@ -177,7 +198,7 @@ async function verifyAgainst(
   );
   const exampleComparison = compareObjectSets(
     exampleExpected,
-    indexByKey(normalized, 'all rendered charts'),
+    indexByKey(restored, 'all rendered charts'),
   );
   const deviations = checkDeviations(
     exampleComparison,
@@ -218,6 +239,7 @@ async function verifyAgainst(
     ...differingFiles.map((f) => `rebuild differs from dist/charts: ${f}`),
     ...lint.filter((l) => !l.ok).map((l) => `helm ${l.helm} lint ${l.chart} failed`),
     ...withoutKeep.map((k) => `${k}: renders without ${RESOURCE_POLICY}: keep`),
+    ...controllerOwned.map((f) => `server-side apply: ${describeFinding(f)}`),
     ...payloads
       .filter((p) => p.overLimit)
       .map(
@@ -243,6 +265,7 @@ async function verifyAgainst(
     installOrder: { releases: rebuilt.plan.releases.map((r) => r.name), violations },
     keepAnnotationsAdded,
     defaultNamespacesAdded,
+    controllerOwnedDropped,
     failures,
   };
 }
@@ -320,6 +343,88 @@ function stripAddedKeep<T extends ParsedObject>(
     value: value as unknown as Record<string, unknown>,
     text: removeAnnotationLine(o.text, RESOURCE_POLICY, 'keep'),
   };
+}
+
+const CERT_MANAGER_INJECTION = /^cert-manager\.io\/inject-(?:ca-from|ca-from-secret|apiserver-ca)$/;
+
+/**
+ * The fields of a kustomize object that the charts may leave out, because a controller owns
+ * them: `rules` of a ClusterRole with an aggregationRule (clusterrole-aggregation-controller);
+ * `caBundle` where an injector fills it: cert-manager's cainjector (annotated webhook
+ * configurations, CRD conversion webhooks, APIServices), istiod (webhook configurations
+ * labelled istio.io/rev), Knative's webhook (its self-named entries). Read from kustomize's
+ * output on its own terms, independent of src/rules/server-side-apply.ts.
+ */
+export function droppableFields(value: Record<string, unknown>): string[] {
+  const o = value as {
+    apiVersion?: string;
+    kind?: string;
+    metadata?: {
+      name?: string;
+      labels?: Record<string, unknown>;
+      annotations?: Record<string, unknown>;
+    };
+    aggregationRule?: unknown;
+    rules?: unknown;
+    webhooks?: { name?: string; clientConfig?: Record<string, unknown> }[];
+    spec?: {
+      caBundle?: unknown;
+      conversion?: { webhook?: { clientConfig?: Record<string, unknown> } };
+    };
+  };
+  const group = String(o.apiVersion).split('/')[0];
+  const certManager = Object.keys(o.metadata?.annotations ?? {}).some((a) =>
+    CERT_MANAGER_INJECTION.test(a),
+  );
+  const out: string[] = [];
+  if (group === 'rbac.authorization.k8s.io' && o.kind === 'ClusterRole') {
+    if (o.aggregationRule != null && 'rules' in o) out.push('/rules');
+  }
+  if (group === 'admissionregistration.k8s.io' && Array.isArray(o.webhooks)) {
+    const labels = o.metadata?.labels ?? {};
+    const istiod = 'istio.io/rev' in labels;
+    const knative = String(labels['app.kubernetes.io/name'] ?? '').startsWith('knative-');
+    o.webhooks.forEach((w, i) => {
+      const injected = certManager || istiod || (knative && w.name === o.metadata?.name);
+      if (injected && w.clientConfig && 'caBundle' in w.clientConfig)
+        out.push(`/webhooks/${i}/clientConfig/caBundle`);
+    });
+  }
+  const conversion = o.spec?.conversion?.webhook?.clientConfig;
+  if (certManager && group === 'apiextensions.k8s.io' && conversion && 'caBundle' in conversion)
+    out.push('/spec/conversion/webhook/clientConfig/caBundle');
+  if (certManager && group === 'apiregistration.k8s.io' && o.spec && 'caBundle' in o.spec)
+    out.push('/spec/caBundle');
+  return out;
+}
+
+/**
+ * True when the rendered object is kustomize's minus exactly the fields at `pointers`: its
+ * value is upstream's without them, and its text is upstream's with some lines taken out.
+ */
+export function lacksExactly(
+  rendered: Pick<ParsedObject, 'value' | 'text'>,
+  upstream: Pick<ParsedObject, 'value' | 'text'>,
+  pointers: readonly string[],
+): boolean {
+  const expected = structuredClone(upstream.value);
+  for (const pointer of pointers) {
+    const path = pointer.split('/').slice(1);
+    let node = expected as Record<string, unknown>;
+    for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
+    delete node[path[path.length - 1] as string];
+  }
+  if (!isDeepStrictEqual(rendered.value, expected)) return false;
+  // Line by line: every rendered line is the next matching line of upstream's text.
+  const have = rendered.text.trimEnd().split('\n');
+  const want = upstream.text.trimEnd().split('\n');
+  let j = 0;
+  for (const line of have) {
+    while (j < want.length && want[j] !== line) j++;
+    if (j === want.length) return false;
+    j++;
+  }
+  return have.length < want.length;
 }
 
 function componentFailures(c: ComponentReport): string[] {

@@ -666,6 +666,8 @@ describe('examples/flux', () => {
         .sort();
       expect({ chart, ignored }).toEqual({ chart, ignored: expected });
     }
-    expect(total).toBe(4);
+    // istiod's validator failurePolicy and Knative's two webhooks' rules: the known conflicts
+    // the charts keep (docs/server-side-apply.md); injected caBundles are left out of the charts.
+    expect(total).toBe(3);
   });
 });

@@ -118,6 +118,16 @@ describe('kubeflow/manifests 26.03', () => {
     ]);
     // keep added to 54 of the 74 CRDs (upstream marks the other 20), 7 Namespaces, 3 PVCs.
     expect(report.keepAnnotationsAdded).toBe(54 + 7 + 3);
+    // Fields a controller owns, left out (docs/server-side-apply.md): the rules of the 12
+    // aggregated ClusterRoles that upstream ships with `rules: []`, and PodDefaults' caBundle.
+    const dropped = report.controllerOwnedDropped;
+    expect(dropped.filter((d) => / ClusterRole [^ ]+ \/rules$/.test(d))).toHaveLength(12);
+    expect(dropped.filter((d) => !d.endsWith(' /rules'))).toEqual([
+      'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration admission-webhook-mutating-webhook-configuration /webhooks/0/clientConfig/caBundle',
+    ]);
+    const buildReport = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
+    expect(buildReport).toContain('| `ssa-aggregated-clusterrole-rules` | 12 |');
+    expect(buildReport).toContain('| `ssa-injected-ca-bundle` | 1 |');
   });
 
   it('differs from example/ built as one only by the listed JobSet CRD deviation', () => {
