@@ -92,3 +92,59 @@ path is set, `{}` when one is missing (the default then applies).
 {{- end -}}
 {{- if $found -}}{{- dict "v" $v | toJson -}}{{- else -}}{}{{- end -}}
 {{- end -}}
+
+{{- /*
+kfcharts.generatedSecret (global.generateSecrets): a credential generated once per
+render and kept across upgrades. (dict "root" $ "id" ID "length" N "known" (list ...)
+"lookups" (list (list namespace secret key) ...)) → the plain value: the first value
+found by `lookup` in an existing Secret's data (base64-decoded) that is not empty and not
+one of upstream's well-known values ("known", filled from the upstream objects at build
+time), else `randAlphaNum N`. Every template of one release render that asks for ID gets
+the same value: they share it through the release object (.Release is one map for the
+chart and all its subcharts), so Dex and oauth2-proxy agree on a generated client secret.
+Without a cluster (`helm template`, Argo CD) lookup finds nothing: a new value every render.
+*/ -}}
+{{- define "kfcharts.generatedSecret" -}}
+{{- $cache := .root.Release -}}
+{{- if not (hasKey $cache "kfchartsGenerated") -}}{{- $_ := set $cache "kfchartsGenerated" dict -}}{{- end -}}
+{{- $generated := get $cache "kfchartsGenerated" -}}
+{{- if not (hasKey $generated .id) -}}
+{{- $value := "" -}}
+{{- $known := .known -}}
+{{- range $ref := .lookups -}}
+{{- if not $value -}}
+{{- $secret := lookup "v1" "Secret" (index $ref 0) (index $ref 1) | default dict -}}
+{{- $found := dig "data" (index $ref 2) "" $secret | toString | b64dec -}}
+{{- if and $found (not (has $found $known)) -}}{{- $value = $found -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $generated (printf "%s/found" .id) (ne $value "") -}}
+{{- if not $value -}}{{- $value = randAlphaNum (int .length) -}}{{- end -}}
+{{- $_ := set $generated .id $value -}}
+{{- end -}}
+{{- get $generated .id -}}
+{{- end -}}
+
+{{- /*
+kfcharts.generatedBcrypt: the bcrypt hash of generated password ID (same dict as
+kfcharts.generatedSecret, plus "hashLookup" (list namespace secret key)). When the
+password itself was found in the cluster, the hash already there is kept (bcrypt salts
+differ on every call), unless it is one of the "knownHashes".
+*/ -}}
+{{- define "kfcharts.generatedBcrypt" -}}
+{{- $password := include "kfcharts.generatedSecret" . -}}
+{{- $generated := get .root.Release "kfchartsGenerated" -}}
+{{- $hashId := printf "%s/bcrypt" .id -}}
+{{- if not (hasKey $generated $hashId) -}}
+{{- $hash := "" -}}
+{{- if get $generated (printf "%s/found" .id) -}}
+{{- $ref := .hashLookup -}}
+{{- $secret := lookup "v1" "Secret" (index $ref 0) (index $ref 1) | default dict -}}
+{{- $found := dig "data" (index $ref 2) "" $secret | toString | b64dec -}}
+{{- if and (hasPrefix "$2" $found) (not (has $found .knownHashes)) -}}{{- $hash = $found -}}{{- end -}}
+{{- end -}}
+{{- if not $hash -}}{{- $hash = bcrypt $password -}}{{- end -}}
+{{- $_ := set $generated $hashId $hash -}}
+{{- end -}}
+{{- get $generated $hashId -}}
+{{- end -}}

@@ -7,6 +7,7 @@ import { apiGroup, isCrd, type ManifestObject, objectKey } from '../manifest/obj
 import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
+import { wellKnownIn } from '../rules/values/credentials.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
 import { escapeTemplateText } from './escape.ts';
@@ -112,7 +113,8 @@ function emitChart(
         next
           ? `Install ${next} next, with --wait.\n`
           : 'This is the last release: Kubeflow is installed.\n',
-      ),
+      ) +
+      wellKnownNotes(release),
   );
 
   for (const { component, objects } of release.components) {
@@ -151,6 +153,36 @@ function emitChart(
       files.set(path, renderTemplate(object));
     }
   }
+}
+
+/**
+ * NOTES.txt's warning about upstream's well-known credentials this release still renders.
+ * Which credentials and their values come from this release's upstream objects (build
+ * time); whether each is still in use after the user's values is decided when Helm renders
+ * NOTES. Every line is a Go string literal: upstream's values are data, never template.
+ */
+function wellKnownNotes(release: PlannedRelease): string {
+  const found = release.components.flatMap(({ component, objects }) =>
+    wellKnownIn(component.name, objects).map((f) => ({ ...f, component: component.name })),
+  );
+  if (found.length === 0) return '';
+  const lines = found.map(({ credential, object, value, component }) => {
+    const own = `(index $.Values ${JSON.stringify(component)})`;
+    const enabled = `(ne (toString (index ${own} "enabled")) "false")`;
+    const shown = value === '' ? 'empty' : JSON.stringify(value);
+    const line = `${credential.title}: ${shown}, in ${object} (${credential.field}.${credential.key}); replace with ${credential.replacedBy}`;
+    return `{{- if and ${enabled} ${credential.stillInUse(own)} }}{{ $wellKnown = append $wellKnown ${JSON.stringify(line)} }}{{ end }}\n`;
+  });
+  return [
+    '{{- $wellKnown := list }}\n',
+    ...lines,
+    '{{- if $wellKnown }}\n\n',
+    "WARNING: this release still installs upstream's well-known credentials, published in\n",
+    'kubeflow/manifests. Replace them before anyone else can reach Kubeflow (see kfcharts\n',
+    'docs/credentials.md; global.generateSecrets: true replaces them all):\n',
+    '{{- range $wellKnown }}\n  - {{ . }}\n{{- end }}\n',
+    '{{- end }}\n',
+  ].join('');
 }
 
 /** The Namespaces the charts create: the only keys global.namespaceLabels accepts. */

@@ -62,7 +62,12 @@ export class Helm {
   /** The release object `helm install` would store, as JSON (client-side dry run). */
   installDryRun(
     chartDir: string,
-    options: { releaseName: string; namespace: string },
+    options: {
+      releaseName: string;
+      namespace: string;
+      valuesFiles?: readonly string[];
+      set?: readonly string[];
+    },
   ): Promise<string> {
     return this.run(
       [
@@ -74,6 +79,8 @@ export class Helm {
         '--dry-run=client',
         '--output',
         'json',
+        ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
+        ...(options.set ?? []).flatMap((pair) => ['--set', pair]),
       ],
       `helm install --dry-run ${chartDir}`,
     );

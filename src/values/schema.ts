@@ -237,6 +237,10 @@ export const globalSchema: Schema = object(
         },
       },
     },
+    generateSecrets: bool(
+      "true: every credential that would otherwise be upstream's well-known default (Dex's static password, OIDC client secret, oauth2-proxy cookie secret, in-cluster MySQL, katib-mysql and SeaweedFS/MinIO keys) is generated once and kept across upgrades by looking up the existing Secret; Dex's static password is then in Secret auth/dex-static-user (keys email, password). Inline values and existingSecret still win. Needs a cluster at render time to keep values (helm install/upgrade, Flux); `helm template` and Argo CD generate new ones every render: see docs/credentials.md.",
+      false,
+    ),
     database,
     objectStorage,
     auth,

@@ -2,6 +2,14 @@ import { defaultAt } from '../../values/schema.ts';
 import { EditError, type ObjectEditor, type Path, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import {
+  DEX_STATIC_USER_SECRET,
+  GENERATE,
+  type Generated,
+  generated,
+  generatedBcrypt,
+  upstreamValue,
+} from './credentials.ts';
+import {
   AUTH,
   and,
   base64,
@@ -63,6 +71,26 @@ function secretEnv(nameExpression: string, keys: Readonly<Record<string, string>
 }
 
 const CONFIG: readonly string[] = ['data', 'config.yaml'];
+
+/**
+ * global.generateSecrets: the OIDC client secret Dex and oauth2-proxy share (one value per
+ * release render, kept from dex-oidc-client on upgrades), oauth2-proxy's cookie secret.
+ */
+function oidcClientSecret(known: string): Generated {
+  return {
+    id: 'oidc-client-secret',
+    length: 32,
+    known: [known],
+    lookups: [['auth', 'dex-oidc-client', 'OIDC_CLIENT_SECRET']],
+  };
+}
+
+/** Edits one credential of a Secret's `data`: the user's value, else a generated one, else upstream's. */
+function dataCredential(e: ObjectEditor, key: string, value: string, spec: Generated): void {
+  e.replaceScalar(['data', key], (o) =>
+    ifElse(value, base64(value), ifElse(GENERATE, base64(generated(spec)), o)),
+  );
+}
 
 export const authRules: readonly ObjectRule[] = [
   templateRule({
@@ -146,9 +174,8 @@ export const authRules: readonly ObjectRule[] = [
       e.replaceScalar(['data', 'OIDC_CLIENT_ID'], (o) =>
         ifElse(`${OIDC}.clientId`, base64(`${OIDC}.clientId`), o),
       );
-      e.replaceScalar(['data', 'OIDC_CLIENT_SECRET'], (o) =>
-        ifElse(`${OIDC}.clientSecret`, base64(`${OIDC}.clientSecret`), o),
-      );
+      const known = upstreamValue(e, 'data', 'OIDC_CLIENT_SECRET');
+      dataCredential(e, 'OIDC_CLIENT_SECRET', `${OIDC}.clientSecret`, oidcClientSecret(known));
     },
   }),
   templateRule({
@@ -159,8 +186,20 @@ export const authRules: readonly ObjectRule[] = [
     select: selectObject('Secret', 'auth', 'dex-passwords'),
     edit(e) {
       e.keepObjectWhen(PASSWORDS_INLINE);
+      // generateSecrets: a generated password (readable in DEX_STATIC_USER_SECRET) and its hash.
+      const knownHash = upstreamValue(e, 'stringData', 'DEX_USER_PASSWORD');
+      const hash = generatedBcrypt(
+        {
+          id: 'dex-static-password',
+          length: 20,
+          known: [],
+          lookups: [['auth', DEX_STATIC_USER_SECRET, 'password']],
+        },
+        ['auth', 'dex-passwords', 'DEX_USER_PASSWORD'],
+        [knownHash],
+      );
       e.replaceScalar(['stringData', 'DEX_USER_PASSWORD'], (o) =>
-        ifElse(`${PASSWORDS}.hash`, json(`${PASSWORDS}.hash`), o),
+        ifElse(`${PASSWORDS}.hash`, json(`${PASSWORDS}.hash`), ifElse(GENERATE, json(hash), o)),
       );
     },
   }),
@@ -177,9 +216,29 @@ export const authRules: readonly ObjectRule[] = [
         ['client-secret', `${OIDC}.clientSecret`, OIDC_EXISTING],
         ['cookie-secret', '$.Values.cookieSecret', COOKIE_EXISTING],
       ];
+      const self = e.object.name;
+      // The client id is no secret: generateSecrets leaves it.
+      const generatedAs: Partial<Record<string, Generated>> = {
+        'client-secret': {
+          ...oidcClientSecret(upstreamValue(e, 'data', 'client-secret')),
+          lookups: [
+            ['auth', 'dex-oidc-client', 'OIDC_CLIENT_SECRET'],
+            ['oauth2-proxy', self, 'client-secret'],
+          ],
+        },
+        'cookie-secret': {
+          id: 'oauth2-proxy-cookie-secret',
+          length: 32,
+          known: [upstreamValue(e, 'data', 'cookie-secret')],
+          lookups: [['oauth2-proxy', self, 'cookie-secret']],
+        },
+      };
       for (const [key, value, moved] of keys) {
         e.keepEntryWhen(['data'], key, not(moved));
-        e.replaceScalar(['data', key], (o) => ifElse(value, base64(value), o));
+        const spec = generatedAs[key];
+        if (spec === undefined) {
+          e.replaceScalar(['data', key], (o) => ifElse(value, base64(value), o));
+        } else dataCredential(e, key, value, spec);
       }
     },
   }),

@@ -1,5 +1,6 @@
-import { selectObject, templateRule } from '../edit.ts';
+import { EditError, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
+import { GENERATE, generated, upstreamValue } from './credentials.ts';
 import {
   and,
   base64,
@@ -24,6 +25,8 @@ import {
 const EXTERNAL = `${DATABASE}.external`;
 const EXISTING = and(EXTERNAL, `${DATABASE}.existingSecret`);
 const INLINE = and(EXTERNAL, not(`${DATABASE}.existingSecret`));
+/** global.generateSecrets with the in-cluster databases: generated root passwords. */
+const GENERATE_IN_CLUSTER = and(GENERATE, not(EXTERNAL));
 
 export const databaseRules: readonly ObjectRule[] = [
   templateRule({
@@ -51,8 +54,18 @@ export const databaseRules: readonly ObjectRule[] = [
       e.replaceScalar(['stringData', 'username'], (o) =>
         ifElse(INLINE, json(`${DATABASE}.username`), o),
       );
+      const password = generated({
+        id: 'pipelines-mysql-password',
+        length: 24,
+        known: [upstreamValue(e, 'stringData', 'password')],
+        lookups: [['kubeflow', 'mysql-secret', 'password']],
+      });
       e.replaceScalar(['stringData', 'password'], (o) =>
-        ifElse(INLINE, json(`${DATABASE}.password`), o),
+        ifElse(
+          INLINE,
+          json(`${DATABASE}.password`),
+          ifElse(GENERATE_IN_CLUSTER, json(password), o),
+        ),
       );
     },
   }),
@@ -68,6 +81,24 @@ export const databaseRules: readonly ObjectRule[] = [
         username: `${DATABASE}.existingSecretUsernameKey`,
         password: `${DATABASE}.existingSecretPasswordKey`,
       });
+    },
+  }),
+  templateRule({
+    id: 'database-pipelines-mysql-root-password',
+    description:
+      "Pipelines' in-cluster MySQL: with global.generateSecrets, the root password from mysql-secret instead of an empty one",
+    component: 'pipelines',
+    select: selectObject('Deployment', 'kubeflow', 'mysql'),
+    edit(e) {
+      const env = [...container('mysql'), 'env'];
+      const allowEmpty = [...env, { name: 'MYSQL_ALLOW_EMPTY_PASSWORD' }];
+      if (!e.has(allowEmpty)) throw new EditError('has no env MYSQL_ALLOW_EMPTY_PASSWORD');
+      e.keepItemWhen(allowEmpty, not(GENERATE_IN_CLUSTER));
+      e.append(
+        env,
+        GENERATE_IN_CLUSTER,
+        secretKeyRefEnv('MYSQL_ROOT_PASSWORD', 'mysql-secret', 'password'),
+      );
     },
   }),
   removeWhen({
@@ -92,8 +123,18 @@ export const databaseRules: readonly ObjectRule[] = [
     select: selectObject('Secret', 'kubeflow', 'katib-mysql-secrets'),
     edit(e) {
       e.keepObjectWhen(not(EXISTING));
+      const password = generated({
+        id: 'katib-mysql-password',
+        length: 24,
+        known: [upstreamValue(e, 'data', 'MYSQL_ROOT_PASSWORD')],
+        lookups: [['kubeflow', 'katib-mysql-secrets', 'MYSQL_ROOT_PASSWORD']],
+      });
       e.replaceScalar(['data', 'MYSQL_ROOT_PASSWORD'], (o) =>
-        ifElse(INLINE, base64(`${DATABASE}.password`), o),
+        ifElse(
+          INLINE,
+          base64(`${DATABASE}.password`),
+          ifElse(GENERATE_IN_CLUSTER, base64(password), o),
+        ),
       );
       e.append(['data'], INLINE, [`DB_USER: ${base64(`${DATABASE}.username`)}`]);
     },

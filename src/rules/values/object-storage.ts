@@ -5,6 +5,7 @@ import { parse } from 'yaml';
 import { projectRoot } from '../../paths.ts';
 import { EditError, type ObjectEditor, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
+import { GENERATE, generated, upstreamValue } from './credentials.ts';
 import {
   and,
   container,
@@ -83,12 +84,23 @@ export const objectStorageRules: readonly ObjectRule[] = [
     select: selectObject('Secret', 'kubeflow', SECRET),
     edit(e) {
       e.keepObjectWhen(not(EXISTING));
-      e.replaceScalar(['stringData', 'accesskey'], (o) =>
-        ifElse(INLINE, json(`${OS}.accessKey`), o),
-      );
-      e.replaceScalar(['stringData', 'secretkey'], (o) =>
-        ifElse(INLINE, json(`${OS}.secretKey`), o),
-      );
+      // global.generateSecrets with the in-cluster store: generated admin keys (SeaweedFS
+      // configures its admin user from this Secret at every start).
+      const keys = [
+        ['accesskey', `${OS}.accessKey`, 20],
+        ['secretkey', `${OS}.secretKey`, 40],
+      ] as const;
+      for (const [key, value, length] of keys) {
+        const own = generated({
+          id: `object-storage-${key}`,
+          length,
+          known: [upstreamValue(e, 'stringData', key)],
+          lookups: [['kubeflow', SECRET, key]],
+        });
+        e.replaceScalar(['stringData', key], (o) =>
+          ifElse(INLINE, json(value), ifElse(and(GENERATE, not(EXTERNAL)), json(own), o)),
+        );
+      }
     },
   }),
   templateRule({
