@@ -9,11 +9,13 @@ import {
   writeCharts,
 } from '../build.ts';
 import { renderBuildReport } from '../build-report.ts';
+import { autoPrune } from '../cache.ts';
 import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
 
 export async function buildCommand(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(args, { ...SOURCE_OPTIONS, report: { type: 'string' } });
   const started = performance.now();
+  const startedMs = Date.now();
   const options = buildOptionsFrom(values, (line) => console.error(line));
   const reportFile = values.report === undefined ? undefined : resolve(values.report);
   let result: BuildResult;
@@ -26,6 +28,7 @@ export async function buildCommand(args: string[]): Promise<void> {
     throw error;
   }
   writeCharts(result, options.paths.distDir);
+  autoPrune(options.paths.cacheDir, startedMs, (line) => console.error(line));
   // New charts: a verify report of the old ones no longer applies.
   rmSync(join(options.paths.distDir, 'verify.json'), { force: true });
   if (reportFile) writeReport(reportFile, result.files.get(BUILD_REPORT) as string);

@@ -81,6 +81,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       ['--registry <prefix>', "print 'source mirror' pairs for global.imageRegistry <prefix>"],
     ],
   },
+  cache: {
+    usage: 'kfcharts cache prune [--max-size <MiB>]',
+    description:
+      'remove least-recently-used entries of the working-tree and kustomize caches until they fit; entries used in the last 10 minutes stay',
+    options: [
+      [
+        '--max-size <MiB>',
+        'the size to prune to (default: KFCHARTS_CACHE_MAX_MIB, else 2048; 0 removes all but entries in use)',
+      ],
+    ],
+  },
 };
 
 export function formatCommandHelp(help: CommandHelp): string {
