@@ -106,6 +106,9 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
       `kustomize build of component '${component.name}'`,
     ),
   }));
+  options.log?.(
+    `${built.reduce((n, c) => n + c.objects.length, 0)} objects from kustomize; rules, release layout and chart files next`,
+  );
   const namespaced = namespacedWithoutNamespace(
     built.map((c) => ({ name: c.component.name, objects: c.objects })),
   );

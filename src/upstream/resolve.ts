@@ -152,6 +152,8 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
   rmSync(tmp, { recursive: true, force: true });
   try {
     const treeDir = join(tmp, 'tree');
+    // Seconds of work with nothing else to show: say what is happening.
+    log(`upstream ${lock?.upstream.tag ?? input.tag}: extracting ${input.path}`);
     if (input.kind === 'dir') cpSync(input.path, treeDir, { recursive: true });
     else await extractTarGz(input.path, treeDir, input.strip);
     const treeSha256 = treeHash(treeDir);
@@ -166,6 +168,7 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
         },
       );
     }
+    log(`upstream ${lock?.upstream.tag ?? input.tag}: tree hash checked; placing the remote cache`);
     if (existsSync(remoteInput))
       await placeRemoteCache(remoteInput, join(treeDir, REMOTE_DIR), lock);
     else log(`remote cache ${remoteInput} not found: remote references cannot be resolved`);
