@@ -20,7 +20,7 @@ const MIB = 1024 * 1024;
 const KEY = /^[0-9a-f]{64}$/;
 
 export interface CacheEntry {
-  /** Relative to the cache folder: `work/<key>`, `kustomize/<key>.yaml[.error]`. */
+  /** Relative to the cache folder: `work/<key>`, `kustomize/<key>.yaml[.error]`, `charts/<key>.json`. */
   readonly name: string;
   readonly path: string;
   /** Apparent size of every file in it, in bytes. */
@@ -53,7 +53,7 @@ export function touchCacheEntry(path: string): void {
 
 /**
  * Every prunable entry under `cacheDir`: complete working trees, kustomize outputs and
- * cached failures, and leftovers of interrupted runs (`*.tmp-*`, `fresh-*` trees).
+ * cached failures, the chart files of whole builds (charts/<key>.json), and leftovers of interrupted runs (`*.tmp-*`, `fresh-*` trees).
  * Archives under downloads/ are not entries: they are re-fetched only from the network.
  */
 export function listCacheEntries(cacheDir: string): CacheEntry[] {
@@ -76,6 +76,14 @@ export function listCacheEntries(cacheDir: string): CacheEntry[] {
       usedMs,
       ...(leftover && { leftover: true }),
     });
+  }
+  const chartsDir = join(cacheDir, 'charts');
+  for (const name of readdirOrEmpty(chartsDir)) {
+    if (!/^[0-9a-f]{64}\.json(\.\d+\.tmp)?$/.test(name)) continue;
+    const path = join(chartsDir, name);
+    const stat = lstatOr(path);
+    if (!stat?.isFile()) continue;
+    entries.push({ name: `charts/${name}`, path, bytes: stat.size, usedMs: stat.mtimeMs });
   }
   const kustomizeDir = join(cacheDir, 'kustomize');
   for (const name of readdirOrEmpty(kustomizeDir)) {
