@@ -106,6 +106,15 @@ export interface ChartBuild {
  */
 export async function buildChartFiles(options: BuildOptions): Promise<ChartBuild> {
   const prepared = await prepareBuild(options);
+  try {
+    return chartBuildOf(prepared, options);
+  } finally {
+    // The files are in memory: a fresh (--no-cache) tree is not needed any more.
+    prepared.tree.dispose();
+  }
+}
+
+function chartBuildOf(prepared: PreparedBuild, options: BuildOptions): ChartBuild {
   const useCache = options.useCache !== false && !options.allowDrift;
   const file = join(options.paths.cacheDir, 'charts', `${chartsKey(prepared)}.json`);
   if (useCache) {

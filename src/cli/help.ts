@@ -19,7 +19,7 @@ const SOURCE: CommandHelp['options'] = [
   ['--lock <file>', 'release data file instead of upstream/<tag>.yaml'],
   ['--components <file>', 'component names by upstream path (default components.yaml)'],
   ['--releases <file>', 'release names, descriptions and overrides (default releases.yaml)'],
-  ['--no-cache', 'neither read nor write the kustomize output cache'],
+  ['--no-cache', 'use no cache: a fresh tree, uncached kustomize builds and pipeline'],
 ];
 const HELP_OPTION = ['-h, --help', 'print this help'] as const;
 

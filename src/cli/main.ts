@@ -36,7 +36,7 @@ source options (build, verify, images):
   --lock <file>                release data file instead of upstream/<tag>.yaml
   --components <file>          component names by upstream path (default components.yaml)
   --releases <file>            release names, descriptions, overrides (default releases.yaml)
-  --no-cache                   neither read nor write the kustomize output cache
+  --no-cache                   use no cache: a fresh tree, uncached kustomize builds and pipeline
 
 'kfcharts <command> --help' prints the options of one command.
 

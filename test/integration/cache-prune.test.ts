@@ -92,6 +92,10 @@ it('a change of an input of the pipeline is a new chart-files key, and --no-cach
   const uncached = await runCli([...args, '--no-cache'], env);
   expect(uncached.code).toBe(0);
   expect(uncached.stderr).not.toContain('charts: cached');
+  // Its fresh tree is removed once the chart files are in memory.
+  expect(readdirSync(join(root, 'cache', 'work')).filter((n) => n.startsWith('fresh-'))).toEqual(
+    [],
+  );
   // A new chartRevision (release data) changes the charts' version: not the cached files.
   expect(readFileSync(lock, 'utf8')).not.toMatch(/^chartRevision:/m);
   writeFileSync(lock, `${readFileSync(lock, 'utf8')}chartRevision: 1\n`);
