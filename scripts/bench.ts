@@ -192,14 +192,21 @@ console.log(text);
 
 if (!values['no-write']) {
   const doc = join(projectRoot, 'docs/performance.md');
-  const start = `<!-- bench:${tag}:start (written by \`npm run bench\`) -->`;
+  const marker = `<!-- bench:${tag}:start`;
+  const start = `${marker} (written by \`npm run bench\`) -->`;
   const end = `<!-- bench:${tag}:end -->`;
   const current = existsSync(doc) ? readFileSync(doc, 'utf8') : '# Performance\n';
   const block = `${start}\n${text}\n${end}`;
-  const at = current.indexOf(start.slice(0, start.indexOf(' ')));
+  const at = current.indexOf(marker);
+  const to = current.indexOf(end, at);
+  if (at >= 0 && to < 0) {
+    console.error(`bench: ${doc} has ${marker} without ${end}; figures not written`);
+    process.exit(1);
+  }
+  // A tag measured before keeps its place; a new one goes at the end.
   const next =
     at >= 0
-      ? current.slice(0, at) + block + current.slice(current.indexOf(end) + end.length)
+      ? current.slice(0, at) + block + current.slice(to + end.length)
       : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(doc, next);
   console.error(`bench: figures written to ${doc}`);
