@@ -1,26 +1,44 @@
-/** `npm run docs`: regenerates the README's values reference from a build of the newest pinned release. */
+/**
+ * `npm run docs`: regenerates the docs' generated blocks from a build of the newest pinned
+ * release: the values reference (docs/configuration.md) and the charts table with release
+ * sizes measured by Helm (docs/charts-and-layers.md).
+ */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildCharts } from '../src/build.ts';
+import {
+  CHARTS_TABLE_DOC,
+  CHARTS_TABLE_END,
+  CHARTS_TABLE_START,
+  chartFigures,
+  chartsTable,
+  VALUES_REFERENCE_DOC,
+  withGenerated,
+} from '../src/chart/docs-figures.ts';
 import { valuesReference, withValuesReference } from '../src/chart/values-reference.ts';
 import { defaultPaths, projectRoot } from '../src/paths.ts';
+import { Helm } from '../src/tools/helm.ts';
 import { runScript } from './script-main.ts';
 
 runScript('gen-docs', async () => {
-  const path = resolve(projectRoot, 'README.md');
-  const before = readFileSync(path, 'utf8');
   const result = await buildCharts({ paths: defaultPaths() });
-  const after = withValuesReference(
-    before,
-    valuesReference(
-      result.components.map((c) => c.component),
-      result.plan,
-    ),
+  const table = chartsTable(result.tree.tag, result.plan, await chartFigures(result, new Helm()));
+  const reference = valuesReference(
+    result.components.map((c) => c.component),
+    result.plan,
   );
-  if (after !== before) writeFileSync(path, after);
-  console.log(
-    after === before
-      ? 'README.md values reference is up to date'
-      : 'README.md values reference updated',
-  );
+  const edits: [string, (text: string) => string][] = [
+    [VALUES_REFERENCE_DOC, (text) => withValuesReference(text, reference)],
+    [
+      CHARTS_TABLE_DOC,
+      (text) => withGenerated(text, table, CHARTS_TABLE_START, CHARTS_TABLE_END, CHARTS_TABLE_DOC),
+    ],
+  ];
+  for (const [file, edit] of edits) {
+    const path = resolve(projectRoot, file);
+    const before = readFileSync(path, 'utf8');
+    const after = edit(before);
+    if (after !== before) writeFileSync(path, after);
+    console.log(`${file}: generated blocks ${after === before ? 'up to date' : 'updated'}`);
+  }
 });

@@ -1,5 +1,7 @@
-import { join, posix, relative } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, relative } from 'node:path';
 import { renderBuildReport } from './build-report.ts';
+import { touchCacheEntry } from './cache.ts';
 import { type ControllerOwnedFinding, lintControllerOwned } from './chart/controller-owned.ts';
 import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { writeChartsAtomically } from './chart/write.ts';
@@ -30,6 +32,7 @@ import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-apply.ts';
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
+import { listFiles, sha256 } from './upstream/hash.ts';
 import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
@@ -86,6 +89,141 @@ export interface BuildReport {
  * plan releases → check install order → emit. Nothing under dist/ is touched.
  */
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
+  return finishBuild(await prepareBuild(options), options);
+}
+
+/** What `kfcharts build` writes and prints: the chart files and a summary. */
+export interface ChartBuild {
+  readonly tag: string;
+  readonly files: ChartFiles;
+  readonly releases: readonly { name: string; subcharts: number; objects: number }[];
+  readonly derived: readonly { path: string; name: string }[];
+  readonly components: number;
+  readonly objects: number;
+  /** Taken whole from .cache/charts: the second half of the pipeline did not run. */
+  readonly cached: boolean;
+}
+
+/**
+ * `kfcharts build`: the pipeline, with its pure second half (split, rules, layout, emit:
+ * most of a warm rebuild's time) cached whole under .cache/charts/<key>.json. The key
+ * covers every input of that half (kustomize's outputs, the component list, release data,
+ * layout, tree facts) and the code (every file of src/ and the package lock), so a hit
+ * is what the pipeline would produce; `verify` rebuilds uncached and compares anyway.
+ */
+export async function buildChartFiles(options: BuildOptions): Promise<ChartBuild> {
+  const prepared = await prepareBuild(options);
+  try {
+    return chartBuildOf(prepared, options);
+  } finally {
+    // The files are in memory: a fresh (--no-cache) tree is not needed any more.
+    prepared.tree.dispose();
+  }
+}
+
+function chartBuildOf(prepared: PreparedBuild, options: BuildOptions): ChartBuild {
+  const useCache = options.useCache !== false && !options.allowDrift;
+  const file = join(options.paths.cacheDir, 'charts', `${chartsKey(prepared)}.json`);
+  if (useCache) {
+    const hit = readCachedCharts(file);
+    if (hit) {
+      touchCacheEntry(file);
+      options.log?.(`charts: cached (${file})`);
+      return hit;
+    }
+  }
+  const result = finishBuild(prepared, options);
+  const build: ChartBuild = {
+    tag: result.tree.tag,
+    files: result.files,
+    releases: result.plan.releases.map((r) => ({
+      name: r.name,
+      subcharts: r.components.length,
+      objects: r.components.reduce((n, c) => n + c.objects.length, 0),
+    })),
+    derived: result.report.resolution.derived.map((d) => ({ path: d.path, name: d.name })),
+    components: result.components.length,
+    objects: result.components.reduce((n, c) => n + c.objects.length, 0),
+    cached: false,
+  };
+  if (useCache) {
+    mkdirSync(dirname(file), { recursive: true });
+    const { files, cached: _cached, ...summary } = build;
+    writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify({ ...summary, files: [...files] }));
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  return build;
+}
+
+function readCachedCharts(file: string): ChartBuild | undefined {
+  try {
+    const { files, ...summary } = JSON.parse(readFileSync(file, 'utf8')) as Omit<
+      ChartBuild,
+      'files' | 'cached'
+    > & { files: [string, string][] };
+    return { ...summary, files: new Map(files), cached: true };
+  } catch {
+    return undefined; // absent, or cut short by a crash: build it
+  }
+}
+
+/** Every input of the pipeline's second half, and the code that runs it. */
+function chartsKey(p: PreparedBuild): string {
+  return sha256(
+    JSON.stringify({
+      code: pipelineCode(),
+      releasesFile: p.releasesFile,
+      known: p.known,
+      layout: p.layout,
+      data: p.data,
+      resolution: p.resolution,
+      reach: p.reach,
+      tree: {
+        tag: p.tree.tag,
+        pinned: p.tree.pinned,
+        treeSha256: p.tree.treeSha256,
+        refs: p.tree.refs,
+        lockedRefs: p.tree.lockedRefs,
+        chartRevision: p.tree.chartRevision,
+      },
+      outputs: p.outputs.map((o) => [o.name, o.path, sha256(o.yaml), o.dirs, o.error ?? null]),
+    }),
+  );
+}
+
+let codeHash: string | undefined;
+/**
+ * sha256 of every file the pipeline's code reads besides its inputs: the sources, the
+ * hand-written chart parts (charts/), the schemas, and the package lock (the libraries).
+ * A new folder the pipeline reads must be added here.
+ */
+function pipelineCode(): string {
+  codeHash ??= sha256(
+    [
+      ...['src', 'charts', 'schemas'].flatMap((dir) =>
+        listFiles(join(projectRoot, dir)).map((f) => `${dir}/${f}`),
+      ),
+      'package-lock.json',
+    ]
+      .map((f) => `${f}\0${readFileSync(join(projectRoot, f), 'utf8')}`)
+      .join('\0'),
+  );
+  return codeHash;
+}
+
+/** The first half of the pipeline: everything up to kustomize's outputs (cached stages). */
+interface PreparedBuild {
+  readonly releasesFile: string;
+  readonly known: ReturnType<typeof readKnownComponents>;
+  readonly layout: ReturnType<typeof readReleaseLayout>;
+  readonly tree: UpstreamTree;
+  readonly data: { file: string; lock: UpstreamLock } | undefined;
+  readonly resolution: ComponentResolution;
+  readonly outputs: readonly KustomizeOutput[];
+  readonly reach: BuildReport['exampleTransforms'];
+}
+
+async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const componentsFile = options.componentsFile ?? defaultComponentsPath;
   const releasesFile = options.releasesFile ?? defaultReleasesPath;
   const known = readKnownComponents(componentsFile);
@@ -106,6 +244,13 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
     (targets, extra) => kustomizeAll(targets, tree, { ...kustomize, ...extra }),
   );
   if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
+  return { releasesFile, known, layout, tree, data, resolution, outputs, reach };
+}
+
+/** The second half: pure, from kustomize's outputs to chart files in memory. */
+function finishBuild(prepared: PreparedBuild, options: BuildOptions): BuildResult {
+  const { releasesFile, layout, tree, data, resolution, outputs, reach } = prepared;
+  const list = resolution.components;
   const built: ComponentObjects[] = list.map((component, i) => ({
     component,
     objects: splitManifests(
@@ -113,6 +258,9 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
       `kustomize build of component '${component.name}'`,
     ),
   }));
+  options.log?.(
+    `${built.reduce((n, c) => n + c.objects.length, 0)} objects from kustomize; rules, release layout and chart files next`,
+  );
   const namespaced = namespacedWithoutNamespace(
     built.map((c) => ({ name: c.component.name, objects: c.objects })),
   );

@@ -27,7 +27,8 @@ export type ErrorCode =
   | 'packages-missing'
   | 'tag-invalid'
   | 'tree-invalid'
-  | 'fs-failed';
+  | 'fs-failed'
+  | 'docs-invalid';
 
 export class KfchartsError extends Error {
   readonly code: ErrorCode;

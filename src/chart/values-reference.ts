@@ -7,8 +7,8 @@ export const REFERENCE_START =
 export const REFERENCE_END = '<!-- values-reference:end -->';
 
 /**
- * The README's values reference, from the same component list and release plan the charts
- * and their schemas come from. A test fails when the README is out of date.
+ * The values reference (docs/configuration.md), from the same component list and release plan the charts
+ * and their schemas come from. A test fails when the doc is out of date.
  */
 export function valuesReference(components: readonly Component[], plan: ReleasePlan): string {
   const chartsOf = (name: string): string[] =>
@@ -48,10 +48,11 @@ function schemaRows(key: string, schema: Schema, charts: string): string[] {
   return [`| \`${key}\` | ${type} | \`${JSON.stringify(schema.default)}\` | ${what} | ${charts} |`];
 }
 
-/** README text with its reference section replaced. */
+/** The doc's text with its reference section replaced. */
 export function withValuesReference(readme: string, reference: string): string {
   const start = readme.indexOf(REFERENCE_START);
   const end = readme.indexOf(REFERENCE_END);
-  if (start < 0 || end < start) throw new Error('README.md has no values-reference markers');
+  if (start < 0 || end < start)
+    throw new Error('no values-reference markers (docs/configuration.md)');
   return readme.slice(0, start) + reference + readme.slice(end + REFERENCE_END.length);
 }

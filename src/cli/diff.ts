@@ -1,6 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type BuildOptions, buildCharts } from '../build.ts';
+import { autoPrune } from '../cache.ts';
 import { diffSnapshots, renderChangeReport, snapshotOf } from '../diff/index.ts';
 import { KfchartsError } from '../errors.ts';
 import {
@@ -28,11 +29,15 @@ export async function diffCommand(args: string[]): Promise<void> {
     );
   }
   const log = (line: string) => console.error(line);
+  const startedMs = Date.now();
   const snapshots = [];
+  let cacheDir = '';
   for (const side of positionals) {
-    const result = await buildCharts(sideOptions(side, values, log));
-    snapshots.push(snapshotOf(result));
+    const options = sideOptions(side, values, log);
+    cacheDir = options.paths.cacheDir;
+    snapshots.push(snapshotOf(await buildCharts(options)));
   }
+  autoPrune(cacheDir, startedMs, log);
   const [from, to] = snapshots as [ReturnType<typeof snapshotOf>, ReturnType<typeof snapshotOf>];
   const markdown = renderChangeReport(diffSnapshots(from, to));
   if (values.out === undefined) {

@@ -19,7 +19,7 @@ const SOURCE: CommandHelp['options'] = [
   ['--lock <file>', 'release data file instead of upstream/<tag>.yaml'],
   ['--components <file>', 'component names by upstream path (default components.yaml)'],
   ['--releases <file>', 'release names, descriptions and overrides (default releases.yaml)'],
-  ['--no-cache', 'neither read nor write the kustomize output cache'],
+  ['--no-cache', 'use no cache: a fresh tree, uncached kustomize builds and pipeline'],
 ];
 const HELP_OPTION = ['-h, --help', 'print this help'] as const;
 
@@ -79,6 +79,17 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     options: [
       ...SOURCE,
       ['--registry <prefix>', "print 'source mirror' pairs for global.imageRegistry <prefix>"],
+    ],
+  },
+  cache: {
+    usage: 'kfcharts cache prune [--max-size <MiB>]',
+    description:
+      'remove least-recently-used entries of the working-tree and kustomize caches until they fit; entries used in the last 10 minutes stay',
+    options: [
+      [
+        '--max-size <MiB>',
+        'the size to prune to (default: KFCHARTS_CACHE_MAX_MIB, else 2048; 0 removes all but entries in use)',
+      ],
     ],
   },
 };

@@ -1,4 +1,5 @@
 import { buildCharts } from '../build.ts';
+import { autoPrune } from '../cache.ts';
 import { listImages, mirrorPairs } from '../images.ts';
 import { buildOptionsFrom, parseCommandArgs, SOURCE_OPTIONS } from './options.ts';
 
@@ -12,7 +13,10 @@ export async function imagesCommand(args: string[]): Promise<void> {
   const { values } = parseCommandArgs(args, { ...SOURCE_OPTIONS, registry: { type: 'string' } });
   const registry = values.registry;
   if (registry !== undefined) mirrorPairs([], registry); // a usage error before the build
-  const result = await buildCharts(buildOptionsFrom(values, (line) => console.error(line)));
+  const startedMs = Date.now();
+  const options = buildOptionsFrom(values, (line) => console.error(line));
+  const result = await buildCharts(options);
+  autoPrune(options.paths.cacheDir, startedMs, (line) => console.error(line));
   const images = listImages(result.components);
   const lines =
     registry === undefined

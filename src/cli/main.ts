@@ -5,6 +5,7 @@
  */
 import { fromFsError, isKfchartsError, KfchartsError } from '../errors.ts';
 import { buildCommand } from './build.ts';
+import { cacheCommand } from './cache.ts';
 import { diffCommand } from './diff.ts';
 import { COMMAND_HELP, formatCommandHelp, wantsHelp } from './help.ts';
 import { imagesCommand } from './images.ts';
@@ -26,6 +27,7 @@ commands:
            kfcharts push oci://<host>[/path] [--plain-http]
   images   print every container image of the charts, one per line (for mirroring);
            --registry R prints 'source mirror' pairs for global.imageRegistry R
+  cache    cache prune [--max-size <MiB>]: remove least-recently-used cache entries
 
 source options (build, verify, images):
   --tag <tag>                  a pinned release, upstream/<tag>.yaml (default: the newest)
@@ -34,12 +36,13 @@ source options (build, verify, images):
   --lock <file>                release data file instead of upstream/<tag>.yaml
   --components <file>          component names by upstream path (default components.yaml)
   --releases <file>            release names, descriptions, overrides (default releases.yaml)
-  --no-cache                   neither read nor write the kustomize output cache
+  --no-cache                   use no cache: a fresh tree, uncached kustomize builds and pipeline
 
 'kfcharts <command> --help' prints the options of one command.
 
 environment: KFCHARTS_UPSTREAM_MIRROR (default ../shared/upstream), KFCHARTS_CACHE_DIR,
-  KFCHARTS_DIST_DIR, KFCHARTS_HELM, KFCHARTS_HELM3, KFCHARTS_KUBECTL`;
+  KFCHARTS_CACHE_MAX_MIB (default 2048), KFCHARTS_DIST_DIR, KFCHARTS_HELM, KFCHARTS_HELM3,
+  KFCHARTS_KUBECTL`;
 
 const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   build: buildCommand,
@@ -49,6 +52,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<void>> = {
   push: pushCommand,
   images: imagesCommand,
   diff: diffCommand,
+  cache: cacheCommand,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { touchCacheEntry } from '../cache.ts';
 import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { createProgress, mapConcurrent } from '../progress.ts';
 import type { Kubectl } from '../tools/kubectl.ts';
@@ -83,11 +84,13 @@ export async function kustomizeAll(
       const cacheFile = options.cacheDir ? join(options.cacheDir, `${key}.yaml`) : undefined;
       // A failure that allowFailure asked for is as reproducible as an output: cached too.
       if (cacheFile && options.allowFailure && existsSync(`${cacheFile}.error`)) {
+        touchCacheEntry(`${cacheFile}.error`);
         progress.step(target.name, '(cached failure)');
         const error = readFileSync(`${cacheFile}.error`, 'utf8');
         return { name: target.name, path: target.path, yaml: '', cached: true, dirs, error };
       }
       if (cacheFile && existsSync(cacheFile)) {
+        touchCacheEntry(cacheFile);
         progress.step(target.name, '(cached)');
         return {
           name: target.name,

@@ -10,6 +10,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { touchCacheEntry } from '../cache.ts';
 import { KfchartsError } from '../errors.ts';
 import {
   FILE_WRAPPERS,
@@ -34,12 +35,21 @@ const WORKTREE_CODE = sha256(
     'resolve.ts',
     'archive.ts',
     'remote-ref.ts',
+    'hash.ts',
     '../kustomize/localize.ts',
     '../kustomize/kustomization.ts',
   ]
     .map((file) => readFileSync(join(import.meta.dirname, file), 'utf8'))
+    // The libraries that extract (tar) and read kustomizations (yaml): a new version may
+    // unpack or localize differently.
+    .concat(['tar', 'yaml'].map((pkg) => libraryVersion(pkg)))
     .join('\0'),
 );
+
+function libraryVersion(pkg: string): string {
+  const file = join(import.meta.dirname, '../../node_modules', pkg, 'package.json');
+  return `${pkg}@${(JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version}`;
+}
 
 export interface UpstreamOptions {
   readonly paths: Paths;
@@ -133,6 +143,7 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
   });
   const existing = cached ? readMarker(workDir) : undefined;
   if (existing) {
+    touchCacheEntry(join(workDir, 'worktree.json'));
     log(`upstream ${existing.tag}: cached working tree ${workDir}`);
     return result(existing);
   }
@@ -141,6 +152,8 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
   rmSync(tmp, { recursive: true, force: true });
   try {
     const treeDir = join(tmp, 'tree');
+    // Seconds of work with nothing else to show: say what is happening.
+    log(`upstream ${lock?.upstream.tag ?? input.tag}: extracting ${input.path}`);
     if (input.kind === 'dir') cpSync(input.path, treeDir, { recursive: true });
     else await extractTarGz(input.path, treeDir, input.strip);
     const treeSha256 = treeHash(treeDir);
@@ -155,6 +168,7 @@ export async function resolveUpstream(options: UpstreamOptions): Promise<Upstrea
         },
       );
     }
+    log(`upstream ${lock?.upstream.tag ?? input.tag}: tree hash checked; placing the remote cache`);
     if (existsSync(remoteInput))
       await placeRemoteCache(remoteInput, join(treeDir, REMOTE_DIR), lock);
     else log(`remote cache ${remoteInput} not found: remote references cannot be resolved`);

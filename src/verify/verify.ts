@@ -14,6 +14,7 @@ import type { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { splitManifests } from '../manifest/object.ts';
 import { projectRoot } from '../paths.ts';
+import { createProgress } from '../progress.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
 import { NO_DECISIONS, type ReleasePlan } from '../release/plan.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
@@ -95,6 +96,7 @@ export async function verifyCharts(options: VerifyOptions): Promise<VerifyReport
 
   // A fresh build: upstream extracted and hash-checked anew, kustomize uncached. Its
   // kustomize outputs are the expected objects; its files must equal dist/charts.
+  options.log?.('verify: fresh build (upstream extracted anew, kustomize uncached)');
   const rebuilt = await buildCharts({ ...options, useCache: false });
   try {
     return await verifyAgainst(rebuilt, charts, chartsDir, helm, options);
@@ -115,6 +117,9 @@ async function verifyAgainst(
     .filter((path) => onDisk.get(path) !== rebuilt.files.get(path))
     .sort();
 
+  options.log?.(
+    `verify: kustomize build of ${EXAMPLE_PATH} as one (uncached; the longest single build)`,
+  );
   const example = await kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: undefined,
@@ -128,6 +133,7 @@ async function verifyAgainst(
 
   const chartReports: VerifyReport['charts'] = [];
   const rendered: RenderedObject[] = [];
+  const renders = createProgress('verify: helm template (twice)', charts.length);
   for (const chart of charts) {
     const dir = join(chartsDir, chart);
     const [first, second] = await Promise.all([renderChart(helm, dir), renderChart(helm, dir)]);
@@ -139,7 +145,9 @@ async function verifyAgainst(
       renderSha256: sha256(first),
       rendersIdentical: first === second,
     });
+    renders.step(chart, `${objects.length} objects`);
   }
+  renders.finish(`${charts.length} charts rendered`);
 
   // The one change allowed: Helm's `helm.sh/resource-policy: keep`, added by the keep rules
   // to CRDs, Namespaces and PVCs that upstream leaves without it. It must be there on every
@@ -213,7 +221,9 @@ async function verifyAgainst(
 
   const lint: VerifyReport['lint'] = [];
   const helm3 = options.helm3 === undefined ? Helm.v3() : options.helm3;
-  for (const h of [helm, ...(helm3 ? [helm3] : [])]) {
+  const helms = [helm, ...(helm3 ? [helm3] : [])];
+  const lints = createProgress('verify: helm lint --strict', helms.length * charts.length);
+  for (const h of helms) {
     const version = await h.version();
     for (const chart of charts) {
       try {
@@ -222,12 +232,18 @@ async function verifyAgainst(
         const e = error as KfchartsError;
         lint.push({ helm: version, chart, ok: false, output: `${e.message}\n${e.details ?? ''}` });
       }
+      lints.step(chart, `helm ${version} ${lint.at(-1)?.ok ? 'ok' : 'FAILED'}`);
     }
   }
+  lints.finish(`${lint.filter((l) => l.ok).length}/${lint.length} passed`);
 
   const payloads: ReleasePayload[] = [];
-  for (const chart of charts)
+  const sizes = createProgress('verify: release payloads', charts.length);
+  for (const chart of charts) {
     payloads.push(await measureReleasePayload(helm, chart, join(chartsDir, chart)));
+    sizes.step(chart, `${payloads.at(-1)?.storedBytes ?? 0} bytes`);
+  }
+  sizes.finish(`${charts.length} measured`);
   // The order check again, now on the charts as written and rendered, not on the plan.
   const violations = checkInstallOrder(planOfRendered(rendered, rebuilt));
 

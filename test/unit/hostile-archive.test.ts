@@ -73,8 +73,9 @@ describe('extraction', () => {
       KFCHARTS_DIST_DIR: dist,
       KFCHARTS_CACHE_DIR: join(root, 'cache'),
     });
+    // The progress line, then the error alone: no stack trace.
     expect(result.stderr).toBe(
-      `kfcharts: error [archive-invalid]: ${file}: expected exactly one top folder, found none\n`,
+      `upstream 1.0: extracting ${file}\nkfcharts: error [archive-invalid]: ${file}: expected exactly one top folder, found none\n`,
     );
     expect(result.code).toBe(1);
     expect(snapshot(dist)).toEqual(new Map([['keep', 'x']]));

@@ -6,7 +6,7 @@ import { runCli, tempDir } from '../integration/helpers.ts';
 
 /** `kfcharts <command> --help` prints that command's help and exits 0, touching nothing. */
 describe('kfcharts <command> --help', () => {
-  const commands = ['build', 'verify', 'lock', 'diff', 'package', 'push', 'images'];
+  const commands = ['build', 'verify', 'lock', 'diff', 'package', 'push', 'images', 'cache'];
 
   it('has help for every command', () => {
     expect(Object.keys(COMMAND_HELP).sort()).toEqual([...commands].sort());
