@@ -24,7 +24,7 @@ export type ChartFiles = Map<string, string>;
 
 export interface ChartsInput {
   readonly tag: string;
-  /** kfcharts' own revision of the charts for this tag (upstream.lock.yaml chartRevision). */
+  /** kfcharts' own revision of the charts for this tag (upstream/<tag>.yaml chartRevision). */
   readonly chartRevision: number;
   readonly treeSha256: string;
   /** Every component, so each chart's schema accepts one values file shared by all releases. */

@@ -39,6 +39,14 @@ export function kustomizationClosure(
         remoteRefs.push({ file: posix(relative(treeDir, file)), url: entry.value });
         continue;
       }
+      // Any other URL (file://, s3::, ...) kustomize would fetch itself: past the offline
+      // cache, the lock's hashes and the build cache's key.
+      if (/^[A-Za-z][A-Za-z0-9+.-]*(?::\/\/|::)/.test(entry.value)) {
+        throw new KfchartsError(
+          'remote-ref-missing',
+          `${posix(relative(treeDir, file))}: ${JSON.stringify(entry.value)} is a reference kustomize would fetch itself; kfcharts builds offline from pinned references (https://, git@, ssh://, github.com/...) only`,
+        );
+      }
       const target = resolve(absDir, entry.value);
       // Never walk outside the tree (`resources: [/]` would hash the whole disk first).
       if (

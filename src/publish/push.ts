@@ -97,7 +97,7 @@ export async function pushPackages(
           'push-refused',
           `${target}/${name}:${version} is already published with other content; a chart version is published once`,
           {
-            details: `registry sha256 ${existing.sha256}\nlocal    sha256 ${sha256} (${file})\nbump chartRevision in upstream.lock.yaml and build again (or delete the registry's copy on purpose)`,
+            details: `registry sha256 ${existing.sha256}\nlocal    sha256 ${sha256} (${file})\nbump chartRevision in upstream/<tag>.yaml and build again (or delete the registry's copy on purpose)`,
           },
         );
       }

@@ -31,7 +31,7 @@ export type { FetchLike };
  * is stored under `github.com/<org>/<repo>@<ref>/` and holds the repository at that ref,
  * limited, like the shared mirror, to the top-level folders the references point into
  * (argo-workflows: `manifests/`; lws: `config/`); a reference to the repository's root
- * brings the whole tree. The limit matters: upstream.lock.yaml pins a hash of each
+ * brings the whole tree. The limit matters: upstream/<tag>.yaml pins a hash of each
  * `<repo>@<ref>` folder, so a fuller copy would not match the lock. A file reference is
  * stored at its URL's host and path.
  *

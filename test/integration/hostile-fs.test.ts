@@ -107,6 +107,20 @@ describe('walks stay in the tree', () => {
       'kfcharts: error [tree-invalid]: apps/alpha/kustomization.yaml: "/" leaves the upstream tree',
     );
   });
+
+  it('hostile: a file:// git reference is refused, not cloned by kustomize past the lock', async () => {
+    const c = setUp((tree) =>
+      appendFileSync(
+        join(tree, 'apps/alpha/kustomization.yaml'),
+        '- file:///tmp/evil-repo//manifests?ref=v1\n',
+      ),
+    );
+    await expectError(
+      c,
+      ['build', '--manifests', c.tree, ...fixtureArgs],
+      'kfcharts: error [remote-ref-missing]: apps/alpha/kustomization.yaml: "file:///tmp/evil-repo//manifests?ref=v1" is a reference kustomize would fetch itself; kfcharts builds offline from pinned references (https://, git@, ssh://, github.com/...) only',
+    );
+  });
 });
 
 describe('kfcharts folders that are not folders', () => {
