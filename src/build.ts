@@ -229,7 +229,7 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const known = readKnownComponents(componentsFile);
   const layout = readReleaseLayout(releasesFile);
   const tree = await resolveUpstream(options);
-  const data = releaseDataOf(tree);
+  const data = releaseDataOf(tree, options.lockPath);
   const example = readExample(tree.dir);
   const resolution = resolveComponents(tree.dir, known, example);
   const list = resolution.components;
@@ -352,9 +352,13 @@ export class DriftError extends KfchartsError {
  * The release data the rules are checked against: the lock of a pinned build; for an
  * unpinned tree, the pinned release of the same tag, else the nearest older one.
  */
-function releaseDataOf(tree: UpstreamTree): { file: string; lock: UpstreamLock } | undefined {
+function releaseDataOf(
+  tree: UpstreamTree,
+  lockPath: string | undefined,
+): { file: string; lock: UpstreamLock } | undefined {
   if (tree.lock) return { file: tree.lockFile ?? '', lock: tree.lock };
-  const file = nearestReleasePath(tree.tag);
+  // An unpinned tree with --lock: that file's expectations and deviations apply.
+  const file = lockPath ?? nearestReleasePath(tree.tag);
   return file === undefined ? undefined : { file, lock: readLock(file) };
 }
 

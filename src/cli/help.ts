@@ -16,7 +16,10 @@ const SOURCE: CommandHelp['options'] = [
     'build another upstream tree (checked against the nearest pinned release)',
   ],
   ['--remote-cache <dir|tar.gz>', "remote kustomize references (default: the mirror's cache)"],
-  ['--lock <file>', 'release data file instead of upstream/<tag>.yaml'],
+  [
+    '--lock <file>',
+    'release data file instead of upstream/<tag>.yaml (with --manifests: whose expectations apply)',
+  ],
   ['--components <file>', 'component names by upstream path (default components.yaml)'],
   ['--releases <file>', 'release names, descriptions and overrides (default releases.yaml)'],
   ['--no-cache', 'use no cache: a fresh tree, uncached kustomize builds and pipeline'],

@@ -33,7 +33,7 @@ source options (build, verify, images):
   --tag <tag>                  a pinned release, upstream/<tag>.yaml (default: the newest)
   --manifests <dir|tar.gz>     build another upstream tree (checked against the nearest pin)
   --remote-cache <dir|tar.gz>  remote kustomize references (default: the mirror's cache)
-  --lock <file>                release data file instead of upstream/<tag>.yaml
+  --lock <file>                release data instead of upstream/<tag>.yaml (also for --manifests)
   --components <file>          component names by upstream path (default components.yaml)
   --releases <file>            release names, descriptions, overrides (default releases.yaml)
   --no-cache                   use no cache: a fresh tree, uncached kustomize builds and pipeline

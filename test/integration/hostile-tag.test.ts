@@ -2,6 +2,7 @@ import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { renderLock } from '../../src/upstream/lock.ts';
 import { fixtures, projectRoot, runCli, snapshot, tempDir } from './helpers.ts';
 
 /**
@@ -92,5 +93,43 @@ describe('a hostile upstream tag is refused where it enters', () => {
       ['lock', '--tag', '../../etc', '--out', join(root, 'out.yaml')],
       `--tag: upstream tag "../../etc" ${RULE}`,
     );
+  });
+});
+
+describe('the working-tree cache is keyed by the tag too', () => {
+  it('hostile: one content under two names builds each under its own tag, from one cache', async () => {
+    // Release data without expectations: the mini tree has none of Kubeflow's components.
+    const data = join(root, 'mini-data.yaml');
+    writeFileSync(
+      data,
+      renderLock({
+        upstream: {
+          repository: 'example-org/mini',
+          tag: '0.1.0',
+          url: 'https://example.org/mini-0.1.0.tar.gz',
+          mirror: 'mini/0.1.0.tar.gz',
+          mirrorSha256: '0'.repeat(64),
+          treeSha256: '0'.repeat(64),
+        },
+        remoteCache: { mirror: 'remote-cache.tar.gz', refs: [] },
+      }),
+    );
+    const appVersions: string[] = [];
+    for (const name of ['manifests-1.0.0', 'manifests-2.0.0']) {
+      const out = join(root, `dist-${name}`);
+      const tree = treeNamed(name);
+      const cache = join(fixtures, 'mini-remote-cache');
+      const result = await runCli(
+        ['build', '--manifests', tree, '--remote-cache', cache, '--lock', data, ...fixtureArgs],
+        {
+          KFCHARTS_DIST_DIR: out,
+          KFCHARTS_CACHE_DIR: join(root, 'cache-shared'),
+        },
+      );
+      expect(result.code, result.stderr).toBe(0);
+      const chart = readFileSync(join(out, 'charts/mini/Chart.yaml'), 'utf8');
+      appVersions.push(/^appVersion: "?([^"\n]+)"?$/m.exec(chart)?.[1] ?? '');
+    }
+    expect(appVersions).toEqual(['1.0.0', '2.0.0']);
   });
 });
