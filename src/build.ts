@@ -1,9 +1,10 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, posix, relative } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, posix, relative, resolve } from 'node:path';
 import { renderBuildReport } from './build-report.ts';
 import { touchCacheEntry } from './cache.ts';
 import { type ControllerOwnedFinding, lintControllerOwned } from './chart/controller-owned.ts';
 import { type ChartFiles, emitCharts } from './chart/emit.ts';
+import { planUpgrade, type UpgradePlan } from './chart/upgrade-hooks.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
   type ComponentObjects,
@@ -13,6 +14,7 @@ import {
   readKnownComponents,
   resolveComponents,
 } from './components.ts';
+import { type ReleaseSnapshot, snapshotOf } from './diff/snapshot.ts';
 import { KfchartsError } from './errors.ts';
 import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
 import { kustomizeComponents } from './kustomize/example-overlay.ts';
@@ -33,7 +35,13 @@ import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-a
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { listFiles, sha256 } from './upstream/hash.ts';
-import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
+import {
+  compareTagNames,
+  nearestReleasePath,
+  pinnedTags,
+  readLock,
+  type UpstreamLock,
+} from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
 export interface BuildOptions extends UpstreamOptions {
@@ -49,6 +57,12 @@ export interface BuildOptions extends UpstreamOptions {
   /** false: ignore and don't fill the kustomize output cache. */
   readonly useCache?: boolean;
   readonly kubectl?: Kubectl;
+  /**
+   * The release the charts upgrade from, for their pre-upgrade hooks and upgrade notes
+   * (src/chart/upgrade-hooks.ts): a pinned tag or an upstream tree/archive; 'none' for
+   * no hooks. Default: the newest pinned release older than this one.
+   */
+  readonly upgradeFrom?: string;
 }
 
 export interface BuildResult {
@@ -61,6 +75,8 @@ export interface BuildResult {
   readonly keepKinds: readonly string[];
   readonly plan: ReleasePlan;
   readonly files: ChartFiles;
+  /** Upgrading from the previous release, when there is one (src/chart/upgrade-hooks.ts). */
+  readonly upgrade: UpgradePlan | undefined;
   /** What the build decided and found, for the build report (src/report.ts). */
   readonly report: BuildReport;
 }
@@ -89,7 +105,38 @@ export interface BuildReport {
  * plan releases → check install order → emit. Nothing under dist/ is touched.
  */
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
-  return finishBuild(await prepareBuild(options), options);
+  const prepared = await prepareBuild(options);
+  return finishBuild(prepared, options, await previousSnapshot(options, prepared.tree.tag));
+}
+
+/**
+ * The snapshot of the release the charts upgrade from: a pinned tag (or a tree) built
+ * like any other, with drift allowed (its rules are not what is checked here).
+ */
+async function previousSnapshot(
+  options: BuildOptions,
+  tag: string,
+): Promise<ReleaseSnapshot | undefined> {
+  const from =
+    options.upgradeFrom ??
+    pinnedTags()
+      .filter((t) => compareTagNames(t, tag) < 0)
+      .at(-1);
+  if (from === undefined || from === 'none') return undefined;
+  const { tag: _tag, manifests: _manifests, lockPath: _lock, ...shared } = options;
+  const side = existsSync(from) ? { manifests: resolve(from) } : { tag: from };
+  options.log?.(`upgrade hooks: building ${from}, the release these charts upgrade from`);
+  const previous = await buildCharts({
+    ...shared,
+    ...side,
+    upgradeFrom: 'none',
+    allowDrift: true,
+  });
+  try {
+    return snapshotOf(previous);
+  } finally {
+    previous.tree.dispose();
+  }
 }
 
 /** What `kfcharts build` writes and prints: the chart files and a summary. */
@@ -114,16 +161,24 @@ export interface ChartBuild {
 export async function buildChartFiles(options: BuildOptions): Promise<ChartBuild> {
   const prepared = await prepareBuild(options);
   try {
-    return chartBuildOf(prepared, options);
+    return chartBuildOf(prepared, options, await previousSnapshot(options, prepared.tree.tag));
   } finally {
     // The files are in memory: a fresh (--no-cache) tree is not needed any more.
     prepared.tree.dispose();
   }
 }
 
-function chartBuildOf(prepared: PreparedBuild, options: BuildOptions): ChartBuild {
+function chartBuildOf(
+  prepared: PreparedBuild,
+  options: BuildOptions,
+  previous: ReleaseSnapshot | undefined,
+): ChartBuild {
   const useCache = options.useCache !== false && !options.allowDrift;
-  const file = join(options.paths.cacheDir, 'charts', `${chartsKey(prepared)}.json`);
+  const file = join(
+    options.paths.cacheDir,
+    'charts',
+    `${chartsKey(prepared, previous && sha256(JSON.stringify(previous)))}.json`,
+  );
   if (useCache) {
     const hit = readCachedCharts(file);
     if (hit) {
@@ -132,7 +187,7 @@ function chartBuildOf(prepared: PreparedBuild, options: BuildOptions): ChartBuil
       return hit;
     }
   }
-  const result = finishBuild(prepared, options);
+  const result = finishBuild(prepared, options, previous);
   const build: ChartBuild = {
     tag: result.tree.tag,
     files: result.files,
@@ -168,9 +223,10 @@ function readCachedCharts(file: string): ChartBuild | undefined {
 }
 
 /** Every input of the pipeline's second half, and the code that runs it. */
-function chartsKey(p: PreparedBuild): string {
+function chartsKey(p: PreparedBuild, previous: string | undefined): string {
   return sha256(
     JSON.stringify({
+      previous: previous ?? null,
       code: pipelineCode(),
       releasesFile: p.releasesFile,
       known: p.known,
@@ -248,7 +304,11 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
 }
 
 /** The second half: pure, from kustomize's outputs to chart files in memory. */
-function finishBuild(prepared: PreparedBuild, options: BuildOptions): BuildResult {
+function finishBuild(
+  prepared: PreparedBuild,
+  options: BuildOptions,
+  previous: ReleaseSnapshot | undefined,
+): BuildResult {
   const { releasesFile, layout, tree, data, resolution, outputs, reach } = prepared;
   const list = resolution.components;
   const built: ComponentObjects[] = list.map((component, i) => ({
@@ -306,12 +366,14 @@ function finishBuild(prepared: PreparedBuild, options: BuildOptions): BuildResul
       },
     );
   }
+  const upgrade = previous && planUpgrade(previous, snapshotOf({ plan, components, report, tree }));
   const files = emitCharts({
     tag: tree.tag,
     chartRevision: tree.chartRevision,
     treeSha256: tree.treeSha256,
     components: list,
     plan,
+    ...(upgrade && { upgrade }),
   });
   files.set(BUILD_REPORT, renderBuildReport(report, plan));
   return {
@@ -321,6 +383,7 @@ function finishBuild(prepared: PreparedBuild, options: BuildOptions): BuildResul
     keepKinds: layout.keep,
     plan,
     files,
+    upgrade,
     report,
   };
 }

@@ -1,4 +1,5 @@
 import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
+import { HOOK_IMAGE } from './chart/upgrade-hooks.ts';
 import type { ComponentObjects } from './components.ts';
 import { KfchartsError } from './errors.ts';
 import { isCrd, KUBERNETES_YAML, type ManifestObject, objectKey } from './manifest/object.ts';
@@ -374,8 +375,13 @@ function looksLikeImage(token: string): boolean {
  * Registry prefixes (Istio's hub) are not images; the images under them are listed
  * where they are deployed.
  */
-export function listImages(components: readonly ComponentObjects[]): string[] {
+export function listImages(
+  components: readonly ComponentObjects[],
+  upgrade?: { readonly deletions: readonly unknown[] },
+): string[] {
   const images = new Set<string>();
+  // The pre-upgrade hook's kubectl image, when a chart has the hook (src/chart/upgrade-hooks.ts).
+  if (upgrade && upgrade.deletions.length > 0) images.add(normalizeImage(HOOK_IMAGE));
   for (const { objects } of components) {
     for (const object of objects) {
       for (const found of findImageReferences(object)) {

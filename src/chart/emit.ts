@@ -11,6 +11,7 @@ import { wellKnownIn } from '../rules/values/credentials.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
 import { escapeTemplateText } from './escape.ts';
+import { type UpgradePlan, upgradeHooksTemplate, upgradeNotes } from './upgrade-hooks.ts';
 import {
   chartValuesSchema,
   chartValuesYaml,
@@ -30,6 +31,8 @@ export interface ChartsInput {
   /** Every component, so each chart's schema accepts one values file shared by all releases. */
   readonly components: readonly Component[];
   readonly plan: ReleasePlan;
+  /** Upgrading from the previous release: hook deletions and manual steps (upgrade-hooks.ts). */
+  readonly upgrade?: UpgradePlan;
 }
 
 const HOME = 'https://www.kubeflow.org';
@@ -114,8 +117,17 @@ function emitChart(
           ? `Install ${next} next, with --wait.\n`
           : 'This is the last release: Kubeflow is installed.\n',
       ) +
-      wellKnownNotes(release),
+      wellKnownNotes(release) +
+      (input.upgrade ? upgradeNotes(release.name, input.upgrade) : ''),
   );
+  const deletions = input.upgrade?.deletions.filter((d) => d.release === release.name) ?? [];
+  // Absent when there is nothing to delete: a chart renders no hook it does not need.
+  if (deletions.length > 0) {
+    files.set(
+      `${root}/templates/kfcharts-upgrade-hooks.yaml`,
+      upgradeHooksTemplate(release.name, deletions),
+    );
+  }
 
   for (const { component, objects } of release.components) {
     const dir = `${root}/charts/${component.name}`;

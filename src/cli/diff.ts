@@ -16,7 +16,7 @@ import {
  * change report (Markdown). Each side is a path to an upstream tree or archive, or a tag.
  */
 export async function diffCommand(args: string[]): Promise<void> {
-  const { manifests: _ignored, tag: _tag, ...shared } = SOURCE_OPTIONS;
+  const { manifests: _ignored, tag: _tag, 'upgrade-from': _from, ...shared } = SOURCE_OPTIONS;
   const { values, positionals } = parseCommandArgs(
     args,
     { ...shared, out: { type: 'string' } },
@@ -68,5 +68,6 @@ export function sideOptions(
   const options = existsSync(side)
     ? buildOptionsFrom({ ...values, manifests: side }, log)
     : buildOptionsFrom({ ...values, tag: side }, log);
-  return { ...options, allowDrift: true };
+  // The report compares two builds; neither needs the hooks of a third.
+  return { ...options, allowDrift: true, upgradeFrom: 'none' };
 }

@@ -13,6 +13,7 @@ export const SOURCE_OPTIONS = {
   components: { type: 'string' },
   releases: { type: 'string' },
   'no-cache': { type: 'boolean', default: false },
+  'upgrade-from': { type: 'string' },
 } as const;
 
 export interface SourceValues {
@@ -23,6 +24,7 @@ export interface SourceValues {
   components?: string | undefined;
   releases?: string | undefined;
   'no-cache'?: boolean | undefined;
+  'upgrade-from'?: string | undefined;
 }
 
 export function buildOptionsFrom(values: SourceValues, log: (line: string) => void): BuildOptions {
@@ -43,6 +45,7 @@ export function buildOptionsFrom(values: SourceValues, log: (line: string) => vo
     ...(values.lock !== undefined && { lockPath: abs(values.lock) as string }),
     ...(values.components !== undefined && { componentsFile: abs(values.components) as string }),
     ...(values.releases !== undefined && { releasesFile: abs(values.releases) as string }),
+    ...(values['upgrade-from'] !== undefined && { upgradeFrom: values['upgrade-from'] }),
   };
 }
 

@@ -74,7 +74,10 @@ export interface RuleFinding {
   readonly drift?: readonly string[];
 }
 
-export function snapshotOf(result: BuildResult): ReleaseSnapshot {
+/** Also of a build not yet emitted (the upgrade hooks are planned from one). */
+export function snapshotOf(
+  result: Pick<BuildResult, 'plan' | 'components' | 'report' | 'tree'>,
+): ReleaseSnapshot {
   const releaseOf = new Map<ManifestObject, string>();
   for (const release of result.plan.releases) {
     for (const { objects } of release.components) {

@@ -79,6 +79,11 @@ export interface VerifyReport {
    * rules and injected caBundles, exactly as kustomize printed them.
    */
   readonly controllerOwnedDropped: string[];
+  /**
+   * pre-upgrade hook objects (src/chart/upgrade-hooks.ts), allowed by name: only in a
+   * chart whose release has something to delete; none when nothing breaks.
+   */
+  readonly upgradeHookObjects: string[];
   readonly failures: string[];
 }
 
@@ -133,11 +138,22 @@ async function verifyAgainst(
 
   const chartReports: VerifyReport['charts'] = [];
   const rendered: RenderedObject[] = [];
+  const upgradeHookObjects: string[] = [];
+  const hookFailures: string[] = [];
   const renders = createProgress('verify: helm template (twice)', charts.length);
   for (const chart of charts) {
     const dir = join(chartsDir, chart);
     const [first, second] = await Promise.all([renderChart(helm, dir), renderChart(helm, dir)]);
-    const objects = parseHelmOutput(first, chart);
+    const all = parseHelmOutput(first, chart);
+    const hooks = all.filter((o) => isUpgradeHook(o, chart));
+    const objects = all.filter((o) => !hooks.includes(o));
+    upgradeHookObjects.push(...hooks.map((o) => o.key));
+    const expectsHook = rebuilt.upgrade?.deletions.some((d) => d.release === chart) ?? false;
+    if (expectsHook !== hooks.some((o) => o.value.kind === 'Job')) {
+      hookFailures.push(
+        `${chart}: ${expectsHook ? 'renders no pre-upgrade hook Job, though it has objects to delete' : 'renders a pre-upgrade hook Job with nothing to delete'}`,
+      );
+    }
     rendered.push(...objects);
     chartReports.push({
       chart,
@@ -263,6 +279,7 @@ async function verifyAgainst(
           `${p.chart}: release payload ${p.storedBytes} bytes exceeds Helm's ${RELEASE_LIMIT_BYTES}`,
       ),
     ...violations.map((v) => `install order: ${v.release}: ${v.object}: ${v.reason}`),
+    ...hookFailures,
   ];
   return {
     ok: failures.length === 0,
@@ -282,6 +299,7 @@ async function verifyAgainst(
     keepAnnotationsAdded,
     defaultNamespacesAdded,
     controllerOwnedDropped,
+    upgradeHookObjects,
     failures,
   };
 }
@@ -314,6 +332,16 @@ function planOfRendered(rendered: readonly RenderedObject[], rebuilt: BuildResul
       };
     }),
   };
+}
+
+/** A pre-upgrade hook object of the chart's own templates, by its name. */
+function isUpgradeHook(o: RenderedObject, chart: string): boolean {
+  const metadata = o.value.metadata as { name?: unknown; annotations?: Record<string, unknown> };
+  return (
+    o.component === chart &&
+    metadata?.name === `kfcharts-upgrade-${chart}` &&
+    metadata.annotations?.['helm.sh/hook'] === 'pre-upgrade'
+  );
 }
 
 function hasKeep(o: ParsedObject): boolean {

@@ -1,0 +1,198 @@
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { type BuildResult, buildCharts } from '../../src/build.ts';
+import { HOOK_IMAGE } from '../../src/chart/upgrade-hooks.ts';
+import { diffSnapshots, snapshotOf } from '../../src/diff/index.ts';
+import { listImages } from '../../src/images.ts';
+import { defaultPaths } from '../../src/paths.ts';
+import { Helm } from '../../src/tools/helm.ts';
+import { pinnedTags } from '../../src/upstream/lock.ts';
+import { resolveUpstream } from '../../src/upstream/resolve.ts';
+import { projectRoot, tempDir } from './helpers.ts';
+
+/**
+ * Upgrade hooks (src/chart/upgrade-hooks.ts). (a) Between the two newest pinned releases
+ * the change report finds no upgrade-breaking change, and the charts render no hook.
+ * (b) The mechanism, on a synthetic next release: a copy of the newest pinned tree with a
+ * changed Deployment selector, a changed RoleBinding roleRef and a renamed PVC, upgrading
+ * from a copy that has the old PVC (as in change-report.test.ts).
+ */
+const DASHBOARD = 'applications/centraldashboard/upstream/base';
+const RELEASE = 'kubeflow';
+const helm = new Helm();
+
+function edit(tree: string, file: string, change: (text: string) => string): void {
+  const path = join(tree, file);
+  const before = readFileSync(path, 'utf8');
+  const after = change(before);
+  expect(after).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+function writeFiles(result: BuildResult, dir: string): void {
+  for (const [path, text] of result.files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+}
+
+type Doc = {
+  kind: string;
+  metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
+  rules?: { resources: string[]; resourceNames: string[]; verbs: string[] }[];
+  spec?: { template: { spec: { containers: { image: string; env: { value: string }[] }[] } } };
+};
+
+function hooksOf(rendered: string): Doc[] {
+  return parseAllDocuments(rendered)
+    .map((d) => d.toJS() as Doc)
+    .filter((d) => d?.metadata?.annotations?.['helm.sh/hook'] === 'pre-upgrade');
+}
+
+describe('between the two newest pinned releases', () => {
+  it('finds no upgrade-breaking change and renders no hook', async () => {
+    const [from, to] = pinnedTags().slice(-2) as [string, string];
+    const paths = defaultPaths();
+    const previous = await buildCharts({ paths, tag: from, upgradeFrom: 'none' });
+    const current = await buildCharts({ paths, tag: to });
+    const report = diffSnapshots(snapshotOf(previous), snapshotOf(current));
+    previous.tree.dispose();
+    current.tree.dispose();
+    expect(report.breaking).toEqual([]);
+    expect(current.upgrade?.from).toBe(from);
+    expect(current.upgrade?.deletions).toEqual([]);
+    expect(current.upgrade?.manual).toEqual([]);
+    expect([...current.files.keys()].filter((f) => f.includes('upgrade-hooks'))).toEqual([]);
+    expect(listImages(current.components, current.upgrade)).not.toContain(HOOK_IMAGE);
+  });
+});
+
+describe('a synthetic next release', () => {
+  let result: BuildResult;
+  let charts: string;
+  beforeAll(async () => {
+    const pinned = (await resolveUpstream({ paths: defaultPaths() })).dir;
+    const root = tempDir('upgrade-hooks');
+    const copy = (name: string, pvc: string) => {
+      const tree = join(root, name);
+      cpSync(pinned, tree, { recursive: true });
+      writeFileSync(
+        join(tree, DASHBOARD, 'extra-pvc.yaml'),
+        `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${pvc}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`,
+      );
+      edit(tree, `${DASHBOARD}/kustomization.yaml`, (t) =>
+        t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
+      );
+      return tree;
+    };
+    const from = copy('from', 'dashboard-data');
+    const to = copy('to', 'dashboard-data-v2');
+    edit(to, `${DASHBOARD}/deployment.yaml`, (t) =>
+      t
+        .replace(/matchLabels:\n {6}app: centraldashboard\n/, '$&      tier: web\n')
+        .replace(/labels:\n {8}app: centraldashboard\n/, '$&        tier: web\n'),
+    );
+    edit(to, `${DASHBOARD}/role-binding.yaml`, (t) =>
+      t.replace(
+        / {2}kind: Role\n {2}name: centraldashboard/,
+        '  kind: ClusterRole\n  name: centraldashboard',
+      ),
+    );
+    const releases = join(root, 'releases.yaml');
+    writeFileSync(
+      releases,
+      readFileSync(join(projectRoot, 'releases.yaml'), 'utf8').replace(
+        /^( {2}PersistentVolumeClaim: )(\d+)$/m,
+        (_, key: string, n: string) => `${key}${Number(n) + 1}`,
+      ),
+    );
+    result = await buildCharts({
+      paths: defaultPaths(),
+      manifests: to,
+      releasesFile: releases,
+      upgradeFrom: from,
+    });
+    charts = join(root, 'charts');
+    writeFiles(result, charts);
+    result.tree.dispose();
+  });
+
+  it('deletes exactly the Deployment and the RoleBinding, RBAC limited to their names', async () => {
+    expect(result.upgrade?.deletions.map((d) => d.object).sort()).toEqual([
+      'apps/v1 Deployment kubeflow/centraldashboard',
+      'rbac.authorization.k8s.io/v1 RoleBinding kubeflow/centraldashboard',
+    ]);
+    const hooks = hooksOf(
+      await helm.template(join(charts, RELEASE), { releaseName: 'kf', namespace: 'kfcharts' }),
+    );
+    expect(hooks.map((h) => `${h.kind} ${h.metadata.namespace}/${h.metadata.name}`)).toEqual([
+      'ServiceAccount kfcharts/kfcharts-upgrade-kubeflow',
+      'Role kubeflow/kfcharts-upgrade-kubeflow',
+      'RoleBinding kubeflow/kfcharts-upgrade-kubeflow',
+      'Job kfcharts/kfcharts-upgrade-kubeflow',
+    ]);
+    const role = hooks.find((h) => h.kind === 'Role') as Doc;
+    expect(role.rules).toEqual([
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments'],
+        resourceNames: ['centraldashboard'],
+        verbs: ['get', 'delete'],
+      },
+      {
+        apiGroups: ['rbac.authorization.k8s.io'],
+        resources: ['rolebindings'],
+        resourceNames: ['centraldashboard'],
+        verbs: ['get', 'delete'],
+      },
+    ]);
+    for (const h of hooks) {
+      expect(h.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe(
+        'before-hook-creation,hook-succeeded',
+      );
+    }
+    const job = hooks.find((h) => h.kind === 'Job') as Doc;
+    const container = job.spec?.template.spec.containers[0];
+    expect(container?.image).toBe(HOOK_IMAGE);
+    const targets = JSON.parse(container?.env[0]?.value ?? '[]') as { name: string }[];
+    expect(targets.map((t) => t.name)).toEqual(['centraldashboard', 'centraldashboard']);
+    // The PVC is never a target.
+    expect(JSON.stringify(hooks)).not.toContain('persistentvolumeclaims');
+    expect(JSON.stringify(targets)).not.toContain('dashboard-data');
+  });
+
+  it('names the renamed PVC in NOTES only, as a manual step', async () => {
+    expect(result.upgrade?.manual.map((m) => `${m.object} ${m.field}`)).toEqual([
+      'v1 PersistentVolumeClaim kubeflow/dashboard-data metadata.name',
+    ]);
+    // NOTES.txt is not part of `helm template`'s output: its text, with no action around these lines.
+    const text = result.files.get(`${RELEASE}/templates/NOTES.txt`) as string;
+    expect(text).toContain('Manual action, before `helm upgrade`');
+    expect(text).toContain('v1 PersistentVolumeClaim kubeflow/dashboard-data metadata.name');
+    expect(text).toContain('apps/v1 Deployment kubeflow/centraldashboard: spec.selector changed');
+  });
+
+  it('pulls the hook image through global.imageRegistry and lists it in kfcharts images', async () => {
+    const hooks = hooksOf(
+      await helm.template(join(charts, RELEASE), {
+        releaseName: 'kf',
+        namespace: 'kfcharts',
+        set: ['global.imageRegistry=mirror.example.com/kf'],
+      }),
+    );
+    const job = hooks.find((h) => h.kind === 'Job') as Doc;
+    expect(job.spec?.template.spec.containers[0]?.image).toBe(
+      `mirror.example.com/kf/${HOOK_IMAGE}`,
+    );
+    expect(listImages(result.components, result.upgrade)).toContain(HOOK_IMAGE);
+  });
+
+  it('renders the same twice (what a rollback re-applies)', async () => {
+    const options = { releaseName: 'kf', namespace: 'kfcharts' };
+    const a = await helm.template(join(charts, RELEASE), options);
+    const b = await helm.template(join(charts, RELEASE), options);
+    expect(a).toBe(b);
+  });
+});
