@@ -23,6 +23,10 @@ const SOURCE: CommandHelp['options'] = [
   ['--components <file>', 'component names by upstream path (default components.yaml)'],
   ['--releases <file>', 'release names, descriptions and overrides (default releases.yaml)'],
   ['--no-cache', 'use no cache: a fresh tree, uncached kustomize builds and pipeline'],
+  [
+    '--upgrade-from <tag|dir|tar.gz|none>',
+    'release the charts upgrade from, for their pre-upgrade hooks (default: the newest older pinned tag)',
+  ],
 ];
 const HELP_OPTION = ['-h, --help', 'print this help'] as const;
 

@@ -563,6 +563,14 @@ describe('examples/flux', () => {
       expect(spec?.driftDetection?.mode).toBe('enabled');
       expect(spec?.install?.remediation?.retries).toBeGreaterThan(0);
       expect(spec?.upgrade?.remediation?.retries).toBeGreaterThan(0);
+      // Never uninstall a running Kubeflow to remediate an upgrade; after the last failure
+      // leave the release as it failed (a rollback cannot undo what an upgrade hook recreated).
+      expect({
+        name,
+        install: spec?.install?.remediation?.remediateLastFailure,
+        upgrade: spec?.upgrade?.remediation?.remediateLastFailure,
+        strategy: spec?.upgrade?.remediation?.strategy,
+      }).toEqual({ name, install: false, upgrade: false, strategy: 'rollback' });
       // At least what install.sh gives every release with `helm --wait`.
       expect({ name, enough: seconds(spec?.timeout ?? '0s') >= seconds(helmTimeout) }).toEqual({
         name,
@@ -574,6 +582,32 @@ describe('examples/flux', () => {
       const timeout = releases.find((r) => r.metadata?.name === name)?.spec?.timeout ?? '0s';
       expect(seconds(timeout)).toBeGreaterThan(seconds(helmTimeout));
     }
+  });
+
+  it('gives the reason for the remediation and CRD policy in each HelmRelease', () => {
+    for (const file of readdirSync(fluxDir).filter((f) => /^0\d-.*\.yaml$/.test(f))) {
+      const text = readFileSync(join(fluxDir, file), 'utf8');
+      expect({ file, remediation: text.includes('# Remediation (docs/upgrading.md') }).toEqual({
+        file,
+        remediation: true,
+      });
+      expect({ file, crds: /so both are Skip, on\n {2}# purpose/.test(text) }).toEqual({
+        file,
+        crds: true,
+      });
+    }
+  });
+
+  it('ships an install script that is safe to run again (static checks)', () => {
+    // Every release is `helm upgrade --install`: a rerun upgrades in place, or installs what
+    // is missing; nothing is created, deleted or rolled back outside Helm.
+    const helmCalls = installScript.split('\n').filter((l) => /"\$helm"/.test(l));
+    expect(helmCalls).toHaveLength(1);
+    expect(helmCalls[0]).toMatch(/"\$helm" upgrade --install "\$release"/);
+    expect(installScript).toContain('--create-namespace');
+    expect(installScript).toContain('set -euo pipefail');
+    expect(installScript).not.toMatch(/kubectl|\bhelm (install|uninstall|delete|rollback)\b/);
+    expect(installScript).not.toMatch(/\brm\b|--force|--replace/);
   });
 
   it('feeds every HelmRelease the Secret that the ExternalSecret makes', () => {
