@@ -106,7 +106,7 @@ export interface BuildReport {
  */
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   const prepared = await prepareBuild(options);
-  return finishBuild(prepared, options, await previousSnapshot(options, prepared.tree.tag));
+  return finishBuild(prepared, options, await previousSnapshot(options, prepared.tree));
 }
 
 /**
@@ -115,13 +115,16 @@ export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
  */
 async function previousSnapshot(
   options: BuildOptions,
-  tag: string,
+  tree: UpstreamTree,
 ): Promise<ReleaseSnapshot | undefined> {
+  // Only a pinned build has a default: another tree (a fixture, a candidate) names its own.
   const from =
     options.upgradeFrom ??
-    pinnedTags()
-      .filter((t) => compareTagNames(t, tag) < 0)
-      .at(-1);
+    (tree.pinned
+      ? pinnedTags()
+          .filter((t) => compareTagNames(t, tree.tag) < 0)
+          .at(-1)
+      : undefined);
   if (from === undefined || from === 'none') return undefined;
   const { tag: _tag, manifests: _manifests, lockPath: _lock, ...shared } = options;
   const side = existsSync(from) ? { manifests: resolve(from) } : { tag: from };
@@ -161,7 +164,7 @@ export interface ChartBuild {
 export async function buildChartFiles(options: BuildOptions): Promise<ChartBuild> {
   const prepared = await prepareBuild(options);
   try {
-    return chartBuildOf(prepared, options, await previousSnapshot(options, prepared.tree.tag));
+    return chartBuildOf(prepared, options, await previousSnapshot(options, prepared.tree));
   } finally {
     // The files are in memory: a fresh (--no-cache) tree is not needed any more.
     prepared.tree.dispose();
