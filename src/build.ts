@@ -40,6 +40,7 @@ import {
   nearestReleasePath,
   pinnedTags,
   readLock,
+  releaseDataDir,
   type UpstreamLock,
 } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
@@ -117,10 +118,11 @@ async function previousSnapshot(
   options: BuildOptions,
   tree: UpstreamTree,
 ): Promise<ReleaseSnapshot | undefined> {
-  // Only a pinned build has a default: another tree (a fixture, a candidate) names its own.
+  // Only a release pinned in upstream/ has a default: another tree (a fixture, a candidate,
+  // a release pinned elsewhere) names its own.
   const from =
     options.upgradeFrom ??
-    (tree.pinned
+    (tree.pinned && tree.lockFile !== undefined && dirname(tree.lockFile) === releaseDataDir
       ? pinnedTags()
           .filter((t) => compareTagNames(t, tree.tag) < 0)
           .at(-1)
