@@ -35,14 +35,7 @@ import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-a
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { listFiles, sha256 } from './upstream/hash.ts';
-import {
-  compareTagNames,
-  nearestReleasePath,
-  pinnedTags,
-  readLock,
-  releaseDataDir,
-  type UpstreamLock,
-} from './upstream/lock.ts';
+import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
 export interface BuildOptions extends UpstreamOptions {
@@ -60,8 +53,8 @@ export interface BuildOptions extends UpstreamOptions {
   readonly kubectl?: Kubectl;
   /**
    * The release the charts upgrade from, for their pre-upgrade hooks and upgrade notes
-   * (src/chart/upgrade-hooks.ts): a pinned tag or an upstream tree/archive; 'none' for
-   * no hooks. Default: the newest pinned release older than this one.
+   * (src/chart/upgrade-hooks.ts): a pinned tag or an upstream tree/archive, built and
+   * compared now; 'none' for no hooks. Default: the plan recorded in the release data.
    */
   readonly upgradeFrom?: string;
 }
@@ -107,26 +100,18 @@ export interface BuildReport {
  */
 export async function buildCharts(options: BuildOptions): Promise<BuildResult> {
   const prepared = await prepareBuild(options);
-  return finishBuild(prepared, options, await previousSnapshot(options, prepared.tree));
+  return finishBuild(prepared, options, await previousSnapshot(options));
 }
 
 /**
- * The snapshot of the release the charts upgrade from: a pinned tag (or a tree) built
- * like any other, with drift allowed (its rules are not what is checked here).
+ * The snapshot of the release the charts upgrade from, when `--upgrade-from` names one: a
+ * pinned tag (or a tree) built like any other, with drift allowed (its rules are not what
+ * is checked here). Without it the build takes the plan recorded in the release data
+ * (`upgrade`, written by `kfcharts diff --record`): building the previous release on every
+ * build would triple a cold build.
  */
-async function previousSnapshot(
-  options: BuildOptions,
-  tree: UpstreamTree,
-): Promise<ReleaseSnapshot | undefined> {
-  // Only a release pinned in upstream/ has a default: another tree (a fixture, a candidate,
-  // a release pinned elsewhere) names its own.
-  const from =
-    options.upgradeFrom ??
-    (tree.pinned && tree.lockFile !== undefined && dirname(tree.lockFile) === releaseDataDir
-      ? pinnedTags()
-          .filter((t) => compareTagNames(t, tree.tag) < 0)
-          .at(-1)
-      : undefined);
+async function previousSnapshot(options: BuildOptions): Promise<ReleaseSnapshot | undefined> {
+  const from = options.upgradeFrom;
   if (from === undefined || from === 'none') return undefined;
   const { tag: _tag, manifests: _manifests, lockPath: _lock, ...shared } = options;
   const side = existsSync(from) ? { manifests: resolve(from) } : { tag: from };
@@ -166,7 +151,7 @@ export interface ChartBuild {
 export async function buildChartFiles(options: BuildOptions): Promise<ChartBuild> {
   const prepared = await prepareBuild(options);
   try {
-    return chartBuildOf(prepared, options, await previousSnapshot(options, prepared.tree));
+    return chartBuildOf(prepared, options, await previousSnapshot(options));
   } finally {
     // The files are in memory: a fresh (--no-cache) tree is not needed any more.
     prepared.tree.dispose();
@@ -371,7 +356,14 @@ function finishBuild(
       },
     );
   }
-  const upgrade = previous && planUpgrade(previous, snapshotOf({ plan, components, report, tree }));
+  // 'none' turns hooks off; an explicit previous release is planned here; else the plan
+  // recorded in the release data (reviewed with the change report), if any.
+  const upgrade =
+    options.upgradeFrom === 'none'
+      ? undefined
+      : previous
+        ? planUpgrade(previous, snapshotOf({ plan, components, report, tree }))
+        : data?.lock.upgrade;
   const files = emitCharts({
     tag: tree.tag,
     chartRevision: tree.chartRevision,

@@ -2,8 +2,11 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type BuildOptions, buildCharts } from '../build.ts';
 import { autoPrune } from '../cache.ts';
+import { planUpgrade } from '../chart/upgrade-hooks.ts';
 import { diffSnapshots, renderChangeReport, snapshotOf } from '../diff/index.ts';
+import type { ReleaseSnapshot } from '../diff/snapshot.ts';
 import { KfchartsError } from '../errors.ts';
+import { pinnedTags, readLock, releaseDataPath, renderLock } from '../upstream/lock.ts';
 import {
   buildOptionsFrom,
   parseCommandArgs,
@@ -12,14 +15,17 @@ import {
 } from './options.ts';
 
 /**
- * `kfcharts diff <from> <to> [--out FILE]`: builds both upstream releases and writes the
- * change report (Markdown). Each side is a path to an upstream tree or archive, or a tag.
+ * `kfcharts diff <from> <to> [--out FILE] [--record]`: builds both upstream releases and
+ * writes the change report (Markdown). Each side is a path to an upstream tree or archive,
+ * or a tag. With --record, `<to>` being a pinned tag, the upgrade plan from `<from>` (what
+ * the charts' pre-upgrade hooks delete, what is left to the operator) goes into its
+ * release data, upstream/<to>.yaml, where every build of `<to>` reads it.
  */
 export async function diffCommand(args: string[]): Promise<void> {
   const { manifests: _ignored, tag: _tag, 'upgrade-from': _from, ...shared } = SOURCE_OPTIONS;
   const { values, positionals } = parseCommandArgs(
     args,
-    { ...shared, out: { type: 'string' } },
+    { ...shared, out: { type: 'string' }, record: { type: 'boolean', default: false } },
     true,
   );
   if (positionals.length !== 2) {
@@ -40,6 +46,7 @@ export async function diffCommand(args: string[]): Promise<void> {
   autoPrune(cacheDir, startedMs, log);
   const [from, to] = snapshots as [ReturnType<typeof snapshotOf>, ReturnType<typeof snapshotOf>];
   const markdown = renderChangeReport(diffSnapshots(from, to));
+  if (values.record) recordUpgrade(positionals[1] as string, from, to, log);
   if (values.out === undefined) {
     process.stdout.write(markdown);
     return;
@@ -70,4 +77,25 @@ export function sideOptions(
     : buildOptionsFrom({ ...values, tag: side }, log);
   // The report compares two builds; neither needs the hooks of a third.
   return { ...options, allowDrift: true, upgradeFrom: 'none' };
+}
+
+/** Writes the upgrade plan `from` → `to` into the release data of the pinned tag `to`. */
+function recordUpgrade(
+  side: string,
+  from: ReleaseSnapshot,
+  to: ReleaseSnapshot,
+  log: (line: string) => void,
+): void {
+  if (existsSync(side) || !pinnedTags().includes(side)) {
+    throw new KfchartsError(
+      'usage',
+      `--record writes into the release data of a pinned tag; '${side}' is not one (pinned: ${pinnedTags().join(', ')})`,
+    );
+  }
+  const file = releaseDataPath(side);
+  const plan = planUpgrade(from, to);
+  writeFileSync(file, renderLock({ ...readLock(file), upgrade: plan }));
+  log(
+    `recorded the upgrade from ${plan.from} in ${file}: ${plan.deletions.length} object(s) the hooks delete, ${plan.manual.length} manual step(s)`,
+  );
 }

@@ -25,7 +25,7 @@ const SOURCE: CommandHelp['options'] = [
   ['--no-cache', 'use no cache: a fresh tree, uncached kustomize builds and pipeline'],
   [
     '--upgrade-from <tag|dir|tar.gz|none>',
-    'release the charts upgrade from, for their pre-upgrade hooks (default: the newest older pinned tag)',
+    'plan the pre-upgrade hooks against this release now (default: the plan recorded in the release data)',
   ],
 ];
 const HELP_OPTION = ['-h, --help', 'print this help'] as const;
@@ -67,7 +67,10 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     usage: 'kfcharts diff <from> <to> [--out <file.md>] [source options but --tag/--manifests]',
     description:
       'change report between two upstream releases (pinned tags, trees or archives): components, objects, images, CRDs, values keys, rules, upgrade-breaking changes',
-    options: [['--out <file.md>', 'write the Markdown here (default: standard output)']],
+    options: [
+      ['--out <file.md>', 'write the Markdown here (default: standard output)'],
+      ['--record', "write the upgrade plan (hooks, manual steps) into <to>'s release data"],
+    ],
   },
   package: {
     usage: 'kfcharts package',

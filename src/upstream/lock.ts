@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import type { UpgradePlan } from '../chart/upgrade-hooks.ts';
 import { readConfigFile } from '../config-file.ts';
 import { KfchartsError } from '../errors.ts';
 import { projectRoot } from '../paths.ts';
@@ -37,6 +38,12 @@ export interface UpstreamLock {
   readonly expect?: Readonly<Record<string, number>>;
   /** Differences from example/ built as one that verify allows (src/verify/deviations.ts). */
   readonly deviations?: readonly KnownDeviation[];
+  /**
+   * Upgrading from the previous pinned release (src/chart/upgrade-hooks.ts), recorded by
+   * `kfcharts diff <previous> <tag> --record`: what the pre-upgrade hooks delete and what
+   * is left to the operator.
+   */
+  readonly upgrade?: UpgradePlan;
 }
 
 export interface LockedRemoteRef {
@@ -131,6 +138,7 @@ export function renderLock(lock: UpstreamLock): string {
     '# expect: targeted rules (src/rules/) and how many objects each must change here; a',
     '#   different count is drift, reported by the build with every other drift at once.',
     '# deviations: where the charts differ from example/ built as one, allowed by verify.',
+    '# upgrade: from the previous pinned release, recorded by `kfcharts diff <prev> <tag> --record`.',
     stringify(lock, { lineWidth: 0 }),
   ].join('\n');
 }

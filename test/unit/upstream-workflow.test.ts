@@ -332,7 +332,7 @@ describe('upstream.yml', () => {
     });
     expect(step('pr').run).toContain('--out "$RUNNER_TEMP/pr-body.md" | tee -a "$GITHUB_OUTPUT"');
     expect(step('diff').run).toContain(
-      'node src/cli/main.ts diff "$PREVIOUS_TAG" "$TAG" --out "$RUNNER_TEMP/change-report.md"',
+      'node src/cli/main.ts diff "$PREVIOUS_TAG" "$TAG" --record --out "$RUNNER_TEMP/change-report.md"',
     );
   });
 
