@@ -37,6 +37,7 @@ source options (build, verify, images):
   --components <file>          component names by upstream path (default components.yaml)
   --releases <file>            release names, descriptions, overrides (default releases.yaml)
   --no-cache                   use no cache: a fresh tree, uncached kustomize builds and pipeline
+  --upgrade-from <tag|tree>    plan the pre-upgrade hooks against this release (default: recorded)
 
 'kfcharts <command> --help' prints the options of one command.
 
