@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -6,7 +6,7 @@ import { buildCharts } from '../../src/build.ts';
 import { snapshotOf } from '../../src/diff/index.ts';
 import { defaultPaths } from '../../src/paths.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
-import { projectRoot, runCli, tempDir } from './helpers.ts';
+import { copyWithPvc, DASHBOARD, editFile, projectRoot, runCli, tempDir } from './helpers.ts';
 
 /**
  * `kfcharts diff` between two copies of the pinned 26.03 tree, the second changed in
@@ -18,44 +18,22 @@ import { projectRoot, runCli, tempDir } from './helpers.ts';
 let pinnedTree: string;
 let report: string;
 
-const DASHBOARD = 'applications/centraldashboard/upstream/base';
 const PROFILE_CRD = 'applications/profiles/upstream/crd/bases/kubeflow.org_profiles.yaml';
-
-function edit(tree: string, file: string, change: (text: string) => string): void {
-  const path = join(tree, file);
-  const before = readFileSync(path, 'utf8');
-  const after = change(before);
-  expect(after).not.toBe(before);
-  writeFileSync(path, after);
-}
-
-function copyWithPvc(root: string, name: string, pvc: string): string {
-  const tree = join(root, name);
-  cpSync(pinnedTree, tree, { recursive: true });
-  writeFileSync(
-    join(tree, DASHBOARD, 'extra-pvc.yaml'),
-    `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${pvc}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`,
-  );
-  edit(tree, `${DASHBOARD}/kustomization.yaml`, (t) =>
-    t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
-  );
-  return tree;
-}
 
 beforeAll(async () => {
   pinnedTree = (await resolveUpstream({ paths: defaultPaths() })).dir;
   const root = tempDir('change-report');
-  const from = copyWithPvc(root, 'from', 'dashboard-data');
-  const to = copyWithPvc(root, 'to', 'dashboard-data-v2');
-  edit(to, `${DASHBOARD}/deployment.yaml`, (t) =>
+  const from = copyWithPvc(pinnedTree, root, 'from', 'dashboard-data');
+  const to = copyWithPvc(pinnedTree, root, 'to', 'dashboard-data-v2');
+  editFile(to, `${DASHBOARD}/deployment.yaml`, (t) =>
     t
       .replace(/matchLabels:\n {6}app: centraldashboard\n/, '$&      tier: web\n')
       .replace(/labels:\n {8}app: centraldashboard\n/, '$&        tier: web\n'),
   );
-  edit(to, `${DASHBOARD}/kustomization.yaml`, (t) =>
+  editFile(to, `${DASHBOARD}/kustomization.yaml`, (t) =>
     t.replace(/newTag: v1\.10\.0/, 'newTag: v1.10.1'),
   );
-  edit(to, PROFILE_CRD, (t) => {
+  editFile(to, PROFILE_CRD, (t) => {
     const doc = parseDocument(t);
     const versions = doc.getIn(['spec', 'versions']) as { items: { get(k: string): unknown }[] };
     const index = versions.items.findIndex((v) => v.get('name') === 'v1beta1');

@@ -1,8 +1,17 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { create } from 'tar';
+import { expect } from 'vitest';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
 export const fixtures = join(projectRoot, 'test/fixtures');
@@ -91,4 +100,34 @@ export async function makeMirror(root: string, options: MirrorOptions = {}): Pro
     ['.'],
   );
   return mirror;
+}
+
+/** Changes one file of an upstream tree copy; the change must change something. */
+export function editFile(tree: string, file: string, change: (text: string) => string): void {
+  const path = join(tree, file);
+  const before = readFileSync(path, 'utf8');
+  const after = change(before);
+  expect(after, file).not.toBe(before);
+  writeFileSync(path, after);
+}
+
+/** Central Dashboard's upstream folder, where the synthetic releases add a PVC. */
+export const DASHBOARD = 'applications/centraldashboard/upstream/base';
+
+/**
+ * A copy of `tree` as `root/name` with one more PVC, `pvc`, in Central Dashboard: every
+ * PVC upstream has is targeted by a values rule (renaming one would be drift), so tests
+ * of a renamed PVC add their own.
+ */
+export function copyWithPvc(tree: string, root: string, name: string, pvc: string): string {
+  const copy = join(root, name);
+  cpSync(tree, copy, { recursive: true });
+  writeFileSync(
+    join(copy, DASHBOARD, 'extra-pvc.yaml'),
+    `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${pvc}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`,
+  );
+  editFile(copy, `${DASHBOARD}/kustomization.yaml`, (t) =>
+    t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
+  );
+  return copy;
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -10,7 +10,7 @@ import { defaultPaths } from '../../src/paths.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import { pinnedTags } from '../../src/upstream/lock.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
-import { projectRoot, tempDir } from './helpers.ts';
+import { copyWithPvc, DASHBOARD, editFile, projectRoot, tempDir } from './helpers.ts';
 
 /**
  * Upgrade hooks (src/chart/upgrade-hooks.ts). (a) Between the two newest pinned releases
@@ -19,17 +19,8 @@ import { projectRoot, tempDir } from './helpers.ts';
  * changed Deployment selector, a changed RoleBinding roleRef and a renamed PVC, upgrading
  * from a copy that has the old PVC (as in change-report.test.ts).
  */
-const DASHBOARD = 'applications/centraldashboard/upstream/base';
 const RELEASE = 'kubeflow';
 const helm = new Helm();
-
-function edit(tree: string, file: string, change: (text: string) => string): void {
-  const path = join(tree, file);
-  const before = readFileSync(path, 'utf8');
-  const after = change(before);
-  expect(after).not.toBe(before);
-  writeFileSync(path, after);
-}
 
 function writeFiles(result: BuildResult, dir: string): void {
   for (const [path, text] of result.files) {
@@ -78,26 +69,15 @@ describe('a synthetic next release', () => {
   beforeAll(async () => {
     const pinned = (await resolveUpstream({ paths: defaultPaths() })).dir;
     const root = tempDir('upgrade-hooks');
-    const copy = (name: string, pvc: string) => {
-      const tree = join(root, name);
-      cpSync(pinned, tree, { recursive: true });
-      writeFileSync(
-        join(tree, DASHBOARD, 'extra-pvc.yaml'),
-        `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: ${pvc}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      storage: 1Gi\n`,
-      );
-      edit(tree, `${DASHBOARD}/kustomization.yaml`, (t) =>
-        t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
-      );
-      return tree;
-    };
+    const copy = (name: string, pvc: string) => copyWithPvc(pinned, root, name, pvc);
     const from = copy('from', 'dashboard-data');
     const to = copy('to', 'dashboard-data-v2');
-    edit(to, `${DASHBOARD}/deployment.yaml`, (t) =>
+    editFile(to, `${DASHBOARD}/deployment.yaml`, (t) =>
       t
         .replace(/matchLabels:\n {6}app: centraldashboard\n/, '$&      tier: web\n')
         .replace(/labels:\n {8}app: centraldashboard\n/, '$&        tier: web\n'),
     );
-    edit(to, `${DASHBOARD}/role-binding.yaml`, (t) =>
+    editFile(to, `${DASHBOARD}/role-binding.yaml`, (t) =>
       t.replace(
         / {2}kind: Role\n {2}name: centraldashboard/,
         '  kind: ClusterRole\n  name: centraldashboard',
