@@ -251,7 +251,16 @@ function writeWrapper(
   mkdirSync(tmp, { recursive: true });
   cpSync(example.dir, tmp, { recursive: true });
   writeFileSync(join(tmp, example.fileName), text);
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(tmp, dir);
+  // A copy with other content (left by other code) goes; one a concurrent build of the
+  // same tree just made is the same copy, and is never taken from under its kustomize.
+  if (existsSync(file) && readFileSync(file, 'utf8') !== text) {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) throw error;
+  }
   return rel;
 }
