@@ -164,8 +164,11 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
 /** Inline code that no backtick, pipe or newline in upstream text can break out of. */
 function code(text: string): string {
   const clean = text.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|');
-  const fence = clean.includes('`') ? '``' : '`';
-  return `${fence}${fence === '``' ? ' ' : ''}${clean}${fence === '``' ? ' ' : ''}${fence}`;
+  // A fence longer than any run of backticks inside, padded when the text touches one.
+  const longest = Math.max(0, ...(clean.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = longest > 0 ? ' ' : '';
+  return `${fence}${pad}${clean}${pad}${fence}`;
 }
 
 function cell(text: string): string {
@@ -174,5 +177,6 @@ function cell(text: string): string {
 
 /** Markdown and HTML significant characters escaped, so upstream text stays text. */
 function escapeText(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`).replace(/\r/g, '');
+  // One line: a line break followed by `- ` or `===` would be Markdown structure.
+  return text.replace(/[\\`*_[\]<>|#!]/g, (c) => `\\${c}`).replace(/[\r\n]+/g, ' ');
 }

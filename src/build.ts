@@ -167,7 +167,8 @@ function chartBuildOf(
   const file = join(
     options.paths.cacheDir,
     'charts',
-    `${chartsKey(prepared, previous && sha256(JSON.stringify(previous)))}.json`,
+    // The effective previous release: 'none' and "the recorded plan" differ in output.
+    `${chartsKey(prepared, options.upgradeFrom === 'none' ? 'none' : previous && sha256(JSON.stringify(previous)))}.json`,
   );
   if (useCache) {
     const hit = readCachedCharts(file);
@@ -363,7 +364,11 @@ function finishBuild(
       ? undefined
       : previous
         ? planUpgrade(previous, snapshotOf({ plan, components, report, tree }))
-        : data?.lock.upgrade;
+        : // Only a release's own plan: an unpinned tree checked against a nearby
+          // release's data must not carry that release's hooks.
+          data?.lock.upstream.tag === tree.tag
+          ? data.lock.upgrade
+          : undefined;
   const files = emitCharts({
     tag: tree.tag,
     chartRevision: tree.chartRevision,

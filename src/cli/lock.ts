@@ -50,8 +50,18 @@ export async function lockCommand(args: string[]): Promise<void> {
       base === out && { inheritedFrom: previous.inheritedFrom }),
     expect: previous?.expect ?? {},
     deviations: previous?.deviations ?? [],
+    // The recorded upgrade plan holds while the tree is the same; a new tree needs
+    // `kfcharts diff <previous> <tag> --record` again.
+    ...(previous?.upgrade !== undefined &&
+      base === out &&
+      previous.upstream.treeSha256 === pin.upstream.treeSha256 && { upgrade: previous.upgrade }),
   };
   writeFileSync(out, renderLock(lock));
+  if (previous?.upgrade !== undefined && base === out && lock.upgrade === undefined) {
+    console.error(
+      `${out}: the tree changed, so its recorded upgrade plan was dropped; run \`kfcharts diff ${previous.upgrade.from} ${values.tag} --record\``,
+    );
+  }
   console.log(
     `wrote ${out}: ${lock.upstream.repository} ${lock.upstream.tag}, ${lock.remoteCache.refs.length} remote refs` +
       (lock.inheritedFrom

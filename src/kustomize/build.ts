@@ -107,7 +107,9 @@ export async function kustomizeAll(
           `component '${target.name}'`,
         );
       } catch (error) {
-        if (!options.allowFailure || !isKfchartsError(error)) throw error;
+        // Only kustomize's own verdict on the input is tolerated (and cached).
+        if (!options.allowFailure || !isKfchartsError(error) || error.code !== 'kustomize-failed')
+          throw error;
         progress.step(target.name, '(failed)');
         const message = [error.message, error.details].filter(Boolean).join('\n');
         if (cacheFile) {

@@ -62,13 +62,7 @@ export async function kustomizeComponents(
     options?: Partial<KustomizeOptions>,
   ) => Promise<KustomizeOutput[]>,
 ): Promise<ComponentBuilds> {
-  const targets = components.flatMap((c) =>
-    c.paths.map((path, i) => ({
-      component: c.name,
-      name: c.paths.length > 1 ? `${c.name}-${i + 1}` : c.name,
-      path,
-    })),
-  );
+  const targets = targetsOf(components);
   const example = readExampleDoc(treeDir);
   if (transformFields.length === 0) {
     // A file entry (a plain manifest) has no kustomization of its own to build: it goes
@@ -158,6 +152,23 @@ export async function kustomizeComponents(
     ],
   }));
   return { outputs: merge(components, targets, outputs), reach };
+}
+
+/**
+ * One kustomize build per path of each component, each with a name of its own (the name
+ * of its copy of example/ and of its progress line).
+ */
+export function targetsOf(
+  components: readonly Component[],
+): { component: string; name: string; path: string }[] {
+  return components.flatMap((c) =>
+    c.paths.map((path, i) => ({
+      component: c.name,
+      // `.` is in no component name: `a.2` can never be another component's target.
+      name: c.paths.length > 1 ? `${c.name}.${i + 1}` : c.name,
+      path,
+    })),
+  );
 }
 
 /** One output per component: the outputs of its paths, as one YAML stream. */

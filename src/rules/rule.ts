@@ -134,6 +134,19 @@ export function applyRules(
       notes: rule.notes?.() ?? [],
     });
   }
+  // An expectation no rule claims: a renamed or removed rule, whose data would otherwise
+  // go stale unseen.
+  const ids = new Set(rules.map((r) => r.id));
+  for (const id of Object.keys(expectations).sort()) {
+    if (ids.has(id)) continue;
+    drift.push({
+      rule: id,
+      source: 'release data (expect)',
+      component: undefined,
+      expected: 'a rule with this id',
+      found: 'none: the expectation names no rule',
+    });
+  }
   return { components, findings, drift };
 }
 

@@ -27,6 +27,14 @@ export class Kubectl {
    */
   async kustomize(dir: string, what: string): Promise<string> {
     const result = await exec(this.path, ['kustomize', dir]);
+    // Killed (a signal: out of memory, interrupted) is no verdict on the input.
+    if (result.exitCode >= 128) {
+      throw new KfchartsError(
+        'tool-failed',
+        `kustomize build of ${what} (${dir}) was killed (exit ${result.exitCode})`,
+        { details: result.stderr.trim() },
+      );
+    }
     if (result.exitCode !== 0) {
       throw new KfchartsError('kustomize-failed', `kustomize build of ${what} (${dir}) failed`, {
         details: result.stderr.trim(),

@@ -175,7 +175,16 @@ async function verifyAgainst(
   );
   // The other: a namespaced object kustomize leaves without a namespace renders in
   // `default` (src/rules/default-namespace.ts). Only such objects, only that field.
-  const renamespaced = rendered.map((o) => stripDefaultNamespace(o, upstreamByKey));
+  // Only the objects the build's report names: a cluster-scoped object that gained a
+  // namespace would be a difference, not this change.
+  const namespacedByBuild = new Set(
+    (rebuilt.report.findings.find((f) => f.id === 'default-namespace')?.matched ?? []).map((m) =>
+      m.slice(m.indexOf(': ') + 2),
+    ),
+  );
+  const renamespaced = rendered.map((o) =>
+    stripDefaultNamespace(o, upstreamByKey, namespacedByBuild),
+  );
   const defaultNamespacesAdded = renamespaced.filter((o, i) => o !== rendered[i]).map((o) => o.key);
   const keepKinds = new Set(rebuilt.keepKinds);
   const withoutKeep = renamespaced
@@ -350,14 +359,20 @@ function hasKeep(o: ParsedObject): boolean {
   return annotations?.[RESOURCE_POLICY] === 'keep';
 }
 
-/** The rendered object without an added keep annotation (value and text); others as they are. */
+/**
+ * The rendered object without the `namespace: default` the build gave it, when it is one
+ * of the objects the build says it gave one (`allowed`, bare keys) and upstream has it
+ * without a namespace; others as they are.
+ */
 function stripDefaultNamespace<T extends ParsedObject>(
   o: T,
   upstream: ReadonlyMap<string, ParsedObject>,
+  allowed: ReadonlySet<string>,
 ): T {
   const metadata = o.value.metadata as { namespace?: unknown } | undefined;
   if (metadata?.namespace !== 'default' || upstream.has(o.key)) return o;
   const bare = o.key.replace(/ default\/([^ /]+)$/, ' $1');
+  if (!allowed.has(bare)) return o;
   const original = upstream.get(bare);
   if (!original || (original.value.metadata as { namespace?: unknown }).namespace !== undefined)
     return o;
@@ -371,6 +386,7 @@ function stripDefaultNamespace<T extends ParsedObject>(
   };
 }
 
+/** The rendered object without an added keep annotation (value and text); others as they are. */
 function stripAddedKeep<T extends ParsedObject>(
   o: T,
   upstream: ParsedObject | undefined,

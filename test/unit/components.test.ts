@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  type Component,
   deriveName,
   type KnownComponent,
   readExample,
   readKnownComponents,
   resolveComponents,
 } from '../../src/components.ts';
+import { targetsOf } from '../../src/kustomize/example-overlay.ts';
 import { thrown } from './helpers.ts';
 
 function writeTemp(files: Record<string, string>): string {
@@ -167,5 +169,22 @@ describe('deriveName', () => {
 
   it('is unique among names taken', () => {
     expect(deriveName('common/dex/base', new Set(['dex', 'dex-2']))).toBe('dex-3');
+  });
+});
+
+describe('targetsOf (src/kustomize/example-overlay.ts)', () => {
+  it('gives every path its own build name, even next to a derived name like a-2', () => {
+    const component = (name: string, paths: string[]): Component => ({
+      name,
+      paths,
+      description: name,
+      optional: false,
+      derived: false,
+    });
+    const names = targetsOf([component('a', ['x', 'y']), component('a-2', ['z'])]).map(
+      (t) => t.name,
+    );
+    expect(names).toEqual(['a.1', 'a.2', 'a-2']);
+    expect(new Set(names).size).toBe(names.length);
   });
 });

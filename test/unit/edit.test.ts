@@ -160,6 +160,19 @@ describe('ObjectEditor and renderTemplate', () => {
     ]);
   });
 
+  it('an expectation no rule claims (a renamed rule) is drift too', () => {
+    const { drift } = applyRules([], [{ component, objects: [object] }], { 'old-name': 1 });
+    expect(drift).toEqual([
+      {
+        rule: 'old-name',
+        source: 'release data (expect)',
+        component: undefined,
+        expected: 'a rule with this id',
+        found: 'none: the expectation names no rule',
+      },
+    ]);
+  });
+
   it('a generic transform reports its count and never drifts', () => {
     const rule = {
       ...templateRule({
