@@ -11,3 +11,23 @@ export function thrown(run: () => unknown): KfchartsError {
   }
   throw new Error('expected an error');
 }
+
+/** A CRD of `kind` in group example.org, served and stored at v1. */
+export const exampleCrd = (
+  kind: string,
+  scope = 'Namespaced',
+) => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${kind.toLowerCase()}s.example.org
+spec:
+  group: example.org
+  names:
+    kind: ${kind}
+    plural: ${kind.toLowerCase()}s
+  scope: ${scope}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+`;

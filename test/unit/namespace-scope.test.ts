@@ -4,18 +4,9 @@ import { splitManifests } from '../../src/manifest/object.ts';
 import { namespacedWithoutNamespace } from '../../src/manifest/scope.ts';
 import { defaultNamespaceRule } from '../../src/rules/default-namespace.ts';
 import { applyRules } from '../../src/rules/rule.ts';
+import { exampleCrd } from './helpers.ts';
 
-const crd = (kind: string, scope: string) => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: ${kind.toLowerCase()}s.example.org
-spec:
-  group: example.org
-  names:
-    kind: ${kind}
-    plural: ${kind.toLowerCase()}s
-  scope: ${scope}
-`;
+const crd = exampleCrd;
 
 function component(name: string, yaml: string) {
   return { name, objects: splitManifests(yaml, name) };

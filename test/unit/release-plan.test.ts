@@ -5,22 +5,9 @@ import { splitManifests } from '../../src/manifest/object.ts';
 import { checkInstallOrder } from '../../src/release/order.ts';
 import { checkLayout, planReleases, type ReleaseLayout } from '../../src/release/plan.ts';
 import { CHART_OVERHEAD_BYTES, estimateCrdBytes, PACKING_MARGIN } from '../../src/release/size.ts';
+import { exampleCrd } from './helpers.ts';
 
-const crd = (kind: string, scope = 'Namespaced') => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: ${kind.toLowerCase()}s.example.org
-spec:
-  group: example.org
-  names:
-    kind: ${kind}
-    plural: ${kind.toLowerCase()}s
-  scope: ${scope}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-`;
+const crd = exampleCrd;
 const namespace = (name: string) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n`;
 /** A webhook on `plural` served from namespace `ns` by a Service and its Deployment. */
 const server = (ns: string, plural: string) => [
