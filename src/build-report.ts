@@ -111,18 +111,18 @@ export function renderBuildReport(report: BuildReport, plan?: ReleasePlan): stri
   if (notes.length > 0) out.push('', 'To review:', '', ...notes.map((n) => `- ${n}`));
   out.push('');
 
-  // The fields a controller owns that stay in the charts (the lint fails on any other).
-  const kept = report.controllerOwned.filter((f) => !f.enforced);
+  // The fields a controller owns that the charts render from the live object (the lint fails on any other).
+  const live = report.controllerOwned.filter((f) => f.handling === 'live');
   out.push(
     '## Server-side apply',
     '',
-    'No chart sets a field that a controller owns (docs/server-side-apply.md), except these known',
-    "conflicts, kept because dropping them would change what upstream installs (Helm's next",
-    'upgrade needs `--force-conflicts`, or Flux drift detection ignores them):',
+    'No chart sets a field that a controller owns (docs/server-side-apply.md). These fields carry',
+    "upstream's value on the first install and the live object's value on every upgrade",
+    '(Helm `lookup`), so an upgrade applies what the controller wrote:',
     '',
   );
-  if (kept.length === 0) out.push('- none');
-  for (const f of kept) {
+  if (live.length === 0) out.push('- none');
+  for (const f of live) {
     out.push(
       `- ${code(f.object)} ${code(f.pointer)}: ${escapeText(f.owner)}; ${escapeText(f.why)}`,
     );

@@ -31,7 +31,12 @@ import {
 import { defaultNamespaceRule } from './rules/default-namespace.ts';
 import { keepRule } from './rules/keep.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
-import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-apply.ts';
+import {
+  aggregatedRulesRule,
+  injectedCaBundleRule,
+  LIVE_VALUE_RULE,
+  liveValueRule,
+} from './rules/server-side-apply.ts';
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { listFiles, sha256 } from './upstream/hash.ts';
@@ -87,8 +92,8 @@ export interface BuildReport {
   readonly findings: readonly RuleFinding[];
   readonly drift: readonly Drift[];
   /**
-   * Controller-owned fields left in the charts deliberately (src/chart/controller-owned.ts);
-   * an enforced one fails the build instead.
+   * Controller-owned fields the charts render from the live object once it exists
+   * (src/chart/controller-owned.ts, handling `live`); any other fails the build instead.
    */
   readonly controllerOwned: readonly ControllerOwnedFinding[];
 }
@@ -322,12 +327,14 @@ function finishBuild(
     ...layout.keep.map((kind) => keepRule(kind)),
     aggregatedRulesRule(),
     injectedCaBundleRule(),
+    liveValueRule(),
     ...valuesRules(),
   ];
   const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).
   const controllerOwned = lintControllerOwned(
     components.map((c) => ({ name: c.component.name, objects: c.objects })),
+    LIVE_VALUE_RULE,
   );
   const report: BuildReport = {
     tag: tree.tag,

@@ -15,6 +15,25 @@ schema validation (`helm install --skip-schema-validation`).
 {{- $r -}}
 {{- end -}}
 
+{{- /*
+kfcharts.liveWebhookField: the value of field F of the webhook named W in the live webhook
+configuration (list apiVersion kind name W F), as JSON (a YAML flow value), or "" when the
+object, the entry or the field does not exist (a first install; `helm template`, where
+`lookup` finds nothing). A controller rewrites these fields (docs/server-side-apply.md):
+applying its value back is no server-side-apply conflict, and Helm 3's three-way merge
+finds nothing to change.
+*/ -}}
+{{- define "kfcharts.liveWebhookField" -}}
+{{- $live := lookup (index . 0) (index . 1) "" (index . 2) | default dict -}}
+{{- $name := index . 3 -}}
+{{- $field := index . 4 -}}
+{{- range $w := ($live.webhooks | default list) -}}
+{{- if and (kindIs "map" $w) (eq (toString $w.name) $name) (hasKey $w $field) -}}
+{{- get $w $field | toJson | include "kfcharts.escapeControls" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- /* global.domain, checked; "" when unset. */ -}}
 {{- define "kfcharts.domain" -}}
 {{- $d := .Values.global.domain | default "" -}}

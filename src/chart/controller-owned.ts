@@ -7,17 +7,22 @@ import { type ManifestObject, objectKey, parseYamlStream } from '../manifest/obj
  * makes the next `helm upgrade` fail with a field-manager conflict (or, forced, fight the
  * controller at every upgrade). The evidence for each entry is in docs/server-side-apply.md.
  *
- * `enforced` entries must not be in any chart: the build fails naming object and field
- * (src/rules/server-side-apply.ts drops the first two). The others are known conflicts
- * kfcharts keeps deliberately, because dropping the field would change what upstream
- * installs; the build report lists each one found.
+ * Two ways to handle one (`handling`):
+ *  - `absent`: the field must not be in any chart; the build fails naming object and field
+ *    (src/rules/server-side-apply.ts drops the ones upstream ships);
+ *  - `live`: upstream's value is needed on the first install (dropping it would change what
+ *    upstream installs), so the chart renders upstream's value only while the object does
+ *    not exist, and the live object's value after that (Helm `lookup`, kfcharts.liveWebhookField
+ *    in charts/templates/_kfcharts.tpl). Applying the value the controller wrote is no
+ *    server-side-apply conflict (the field becomes co-owned), and Helm 3's three-way merge
+ *    finds nothing to change. The build fails on such a field that is not rendered that way.
  */
 export interface ControllerOwnedField {
   readonly id: string;
   /** The field manager or controller that writes the field. */
   readonly owner: string;
-  readonly enforced: boolean;
-  /** Why it is owned, or why it stays although owned. */
+  readonly handling: 'absent' | 'live';
+  /** Why it is owned, and for `live`, why upstream's value is needed at install. */
   readonly why: string;
   /** JSON pointers of the field in `object` (all objects given for cross-object rules). */
   find(object: K8sObject, all: readonly K8sObject[]): string[];
@@ -38,10 +43,12 @@ export type K8sObject = {
 export interface ControllerOwnedFinding {
   readonly field: string;
   readonly owner: string;
-  readonly enforced: boolean;
+  readonly handling: 'absent' | 'live';
   /** `apiVersion kind ns/name`, as everywhere in kfcharts. */
   readonly object: string;
   readonly pointer: string;
+  /** For `live` fields: the call of kfcharts.liveWebhookField that renders it. */
+  readonly liveCall?: string;
   readonly why: string;
 }
 
@@ -173,29 +180,29 @@ export const CONTROLLER_OWNED: readonly ControllerOwnedField[] = [
   {
     id: 'aggregated-clusterrole-rules',
     owner: 'clusterrole-aggregation-controller',
-    enforced: true,
+    handling: 'absent',
     why: 'the controller writes the union of the selected ClusterRoles into rules',
     find: aggregatedRules,
   },
   {
     id: 'injected-ca-bundle',
     owner: 'the CA injector (cert-manager-cainjector, istiod, Knative webhook)',
-    enforced: true,
+    handling: 'absent',
     why: 'the injector writes the serving CA into caBundle',
     find: (o) => injectedCaBundles(o).map((c) => c.pointer),
   },
   {
     id: 'hpa-replicas',
     owner: 'the HorizontalPodAutoscaler controller (kube-controller-manager)',
-    enforced: true,
+    handling: 'absent',
     why: 'the autoscaler sets spec.replicas through the scale subresource',
     find: hpaReplicas,
   },
   {
     id: 'knative-webhook-rules',
     owner: 'Knative webhook',
-    enforced: false,
-    why: 'Knative rewrites the rules, one per served type; dropping them would leave the webhook matching nothing until Knative runs, and move objects the install-order check places behind it',
+    handling: 'live',
+    why: "Knative rewrites the rules, one per served type; upstream's are needed at install, or the webhook would match nothing until Knative runs, and the install-order check places objects behind it by them",
     find: (o) =>
       webhooksOf(o).flatMap((w, i) =>
         isKnativeWebhookEntry(o, w) && w.rules !== undefined ? [`/webhooks/${i}/rules`] : [],
@@ -204,8 +211,8 @@ export const CONTROLLER_OWNED: readonly ControllerOwnedField[] = [
   {
     id: 'istiod-validator-failure-policy',
     owner: 'istiod',
-    enforced: false,
-    why: 'istiod switches failurePolicy from Ignore to Fail once it serves; left out, the API default Fail would reject Istio config until istiod is ready',
+    handling: 'live',
+    why: "istiod switches failurePolicy from Ignore to Fail once it serves; upstream's Ignore is needed at install, as the API default Fail would reject Istio config until istiod is ready",
     find: (o) =>
       isIstiodWebhook(o) && o.kind === 'ValidatingWebhookConfiguration'
         ? webhooksOf(o).flatMap((w, i) =>
@@ -215,7 +222,25 @@ export const CONTROLLER_OWNED: readonly ControllerOwnedField[] = [
   },
 ];
 
-/** Every controller-owned field set in `objects`, enforced or not. */
+/** Go template string literal (JSON's string syntax is a subset of Go's). */
+const literal = (s: unknown) => JSON.stringify(String(s));
+
+/**
+ * The template call that renders the field at `pointer` (`/webhooks/<i>/<field>`) of a
+ * webhook configuration from the live object: kfcharts.liveWebhookField finds the entry by
+ * its name, since the index of a live entry need not be upstream's.
+ */
+export function liveValueCall(o: K8sObject, pointer: string): string {
+  const match = /^\/webhooks\/(\d+)\/([A-Za-z]+)$/.exec(pointer);
+  const webhook = match && webhooksOf(o)[Number(match[1])];
+  if (!match || !webhook) {
+    throw new KfchartsError('chart-invalid', `${keyOf(o)}: ${pointer} is no field of a webhook`);
+  }
+  const args = [o.apiVersion, o.kind, o.metadata?.name, webhook.name, match[2]].map(literal);
+  return `include "kfcharts.liveWebhookField" (list ${args.join(' ')})`;
+}
+
+/** Every controller-owned field set in `objects`, however it is handled. */
 export function findControllerOwned(objects: readonly K8sObject[]): ControllerOwnedFinding[] {
   const findings: ControllerOwnedFinding[] = [];
   for (const o of objects) {
@@ -224,10 +249,11 @@ export function findControllerOwned(objects: readonly K8sObject[]): ControllerOw
         findings.push({
           field: field.id,
           owner: field.owner,
-          enforced: field.enforced,
+          handling: field.handling,
           object: keyOf(o),
           pointer,
           why: field.why,
+          ...(field.handling === 'live' && { liveCall: liveValueCall(o, pointer) }),
         });
       }
     }
@@ -237,22 +263,42 @@ export function findControllerOwned(objects: readonly K8sObject[]): ControllerOw
 
 /**
  * The build-time lint over the final objects (upstream's text at default values, after the
- * rules): fails on any enforced field, naming object and field; returns the known,
- * deliberately kept ones for the build report.
+ * rules): fails on any `absent` field, and on any `live` field that no edit of rule
+ * `liveRule` renders through its liveCall, naming object and field; returns the `live` ones
+ * for the build report.
  */
 export function lintControllerOwned(
   components: readonly { name: string; objects: readonly ManifestObject[] }[],
+  liveRule: string,
 ): ControllerOwnedFinding[] {
+  const objects = components.flatMap(({ objects }) => objects);
   const parsed = components.flatMap(({ name, objects }) =>
     objects.map((o) => parseObject(o, `component '${name}': ${objectKey(o)}`)),
   );
   const findings = findControllerOwned(parsed);
-  const enforced = findings.filter((f) => f.enforced);
-  if (enforced.length > 0) {
+  const rendersLive = (f: ControllerOwnedFinding, i: number) =>
+    objects[i]?.edits?.some((e) => e.rule === liveRule && e.template.includes(`${f.liveCall}`));
+  const failing = findings.filter(
+    (f) =>
+      f.handling === 'absent' ||
+      !rendersLive(
+        f,
+        parsed.findIndex((o) => keyOf(o) === f.object),
+      ),
+  );
+  if (failing.length > 0) {
     throw new KfchartsError(
       'chart-invalid',
-      `${enforced.length} field(s) that a controller owns would be in the charts; Helm's server-side apply would conflict with it at the next upgrade (docs/server-side-apply.md)`,
-      { details: enforced.map(describeFinding).join('\n') },
+      `${failing.length} field(s) that a controller owns would be in the charts as fixed values; Helm's server-side apply would conflict with it at the next upgrade (docs/server-side-apply.md)`,
+      {
+        details: failing
+          .map((f) =>
+            f.handling === 'live'
+              ? `${describeFinding(f)}; not rendered from the live object by ${liveRule}`
+              : describeFinding(f),
+          )
+          .join('\n'),
+      },
     );
   }
   return findings;

@@ -1,5 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
-import { aggregatedRules, injectedCaBundles, type K8sObject } from '../chart/controller-owned.ts';
+import {
+  aggregatedRules,
+  CONTROLLER_OWNED,
+  injectedCaBundles,
+  type K8sObject,
+  liveValueCall,
+} from '../chart/controller-owned.ts';
+import { escapeTemplateText } from '../chart/escape.ts';
 import { KfchartsError } from '../errors.ts';
 import { type ManifestObject, objectKey, parseYamlStream } from '../manifest/object.ts';
 import type { ObjectRule } from './rule.ts';
@@ -9,7 +16,9 @@ import type { ObjectRule } from './rule.ts';
  * controller writes must not be in a chart, or the next `helm upgrade` fails with a
  * field-manager conflict (kubeflow/community-distribution#3609). Two generic transforms
  * drop such fields wherever they match, by removing kustomize's lines (no re-serialization);
- * the result is parsed back and must equal the object without exactly those fields.
+ * the result is parsed back and must equal the object without exactly those fields. A third
+ * renders the fields whose upstream value the first install needs from the live object
+ * once it exists (liveValueRule).
  * Which controller owns what, and how we know: docs/server-side-apply.md. verify allows
  * exactly these removals (src/verify/verify.ts, stripControllerOwned).
  */
@@ -53,6 +62,69 @@ export function injectedCaBundleRule(): ObjectRule {
       ].includes(o.kind),
     pointers: (o) => injectedCaBundles(o).map((c) => c.pointer),
   });
+}
+
+export const LIVE_VALUE_RULE = 'ssa-live-value';
+
+/**
+ * The controller-owned fields handled `live` (istiod's validator failurePolicy, Knative's
+ * webhook rules): upstream's lines stay the branch rendered while the object does not exist
+ * (and by `helm template`); once it exists, the live value is rendered instead, so an
+ * upgrade applies what the controller wrote. Values rules may edit the object afterwards.
+ */
+export function liveValueRule(): ObjectRule {
+  const live = CONTROLLER_OWNED.filter((f) => f.handling === 'live');
+  let last: { text: string; value: K8sObject; pointers: string[] } | undefined;
+  const analyse = (o: ManifestObject) => {
+    if (last?.text !== o.text) {
+      const [value] = parseYamlStream(o.text, objectKey(o)) as K8sObject[];
+      last = {
+        text: o.text,
+        value: value as K8sObject,
+        pointers: live.flatMap((f) => f.find(value as K8sObject, [])),
+      };
+    }
+    return last;
+  };
+  return {
+    id: LIVE_VALUE_RULE,
+    description:
+      "istiod's validator failurePolicy and Knative's webhook rules follow the live object after the first install",
+    generic: true,
+    source: 'src/rules/server-side-apply.ts',
+    matches: (o) =>
+      ['MutatingWebhookConfiguration', 'ValidatingWebhookConfiguration'].includes(o.kind) &&
+      analyse(o).pointers.length > 0,
+    apply: (o) => {
+      const { value, pointers } = analyse(o);
+      const lines = o.text.split('\n');
+      const offsets: number[] = [];
+      for (let i = 0, at = 0; i <= lines.length; i++) {
+        offsets.push(at);
+        at += (lines[i]?.length ?? 0) + 1;
+      }
+      const edits = pointers.map((pointer) => {
+        const range = lineRange(lines, pointer);
+        const key = pointer.split('/').at(-1) as string;
+        const first = range && (lines[range[0]] as string);
+        if (!range || !first?.trimStart().startsWith(`${key}:`)) {
+          throw new KfchartsError(
+            'chart-invalid',
+            `${objectKey(o)}: field ${pointer} is not on lines of its own in kustomize's text`,
+          );
+        }
+        const [start, end] = [offsets[range[0]] as number, offsets[range[1]] as number];
+        const indent = first.slice(0, first.length - first.trimStart().length);
+        return {
+          start,
+          end,
+          rule: LIVE_VALUE_RULE,
+          template: `{{ with ${liveValueCall(value, pointer)} }}${indent}${key}: {{ . }}\n{{ else }}${escapeTemplateText(o.text.slice(start, end))}{{ end }}`,
+        };
+      });
+      return { ...o, edits: [...(o.edits ?? []), ...edits] };
+    },
+  };
 }
 
 function dropRule(spec: {

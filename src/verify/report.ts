@@ -39,6 +39,7 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
     `  objects given helm.sh/resource-policy: keep (CRDs, Namespaces, PVCs): ${report.keepAnnotationsAdded} (allowed)`,
     `  namespaced objects upstream leaves without a namespace, rendered in default: ${report.defaultNamespacesAdded.length} (allowed)`,
     `  fields a controller owns, left out for server-side apply (aggregated rules, injected caBundle): ${report.controllerOwnedDropped.length} (allowed)`,
+    `  fields a controller owns, rendered from the live object on upgrade (istiod failurePolicy, Knative webhook rules): ${report.controllerOwnedLive.length}`,
     `  pre-upgrade hook objects (delete what an upgrade cannot change in place): ${report.upgradeHookObjects.length} (allowed by name)`,
   );
   lines.push(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import {
@@ -7,7 +8,12 @@ import {
   chartsDir as chartsDirOf,
 } from '../build.ts';
 import { removeAnnotationLine } from '../chart/annotate.ts';
-import { describeFinding, findControllerOwned, type K8sObject } from '../chart/controller-owned.ts';
+import {
+  type ControllerOwnedFinding,
+  describeFinding,
+  findControllerOwned,
+  type K8sObject,
+} from '../chart/controller-owned.ts';
 import { findCharts, readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
 import type { KfchartsError } from '../errors.ts';
@@ -79,6 +85,8 @@ export interface VerifyReport {
    * rules and injected caBundles, exactly as kustomize printed them.
    */
   readonly controllerOwnedDropped: string[];
+  /** Controller-owned fields whose template renders the live value on upgrade. */
+  readonly controllerOwnedLive: string[];
   /**
    * pre-upgrade hook objects (src/chart/upgrade-hooks.ts), allowed by name: only in a
    * chart whose release has something to delete; none when nothing breaks.
@@ -204,9 +212,13 @@ async function verifyAgainst(
     controllerOwnedDropped.push(...pointers.map((p) => `${o.key} ${p}`));
     return { ...o, value: upstream.value, text: upstream.text };
   });
-  // And none may remain in what Helm renders (the build's lint, again on the render).
+  // And none may remain in what Helm renders (the build's lint, again on the render),
+  // except the `live` ones whose template renders the live object's value once it exists.
   const controllerOwned = findControllerOwned(rendered.map((o) => o.value as K8sObject)).filter(
-    (f) => f.enforced,
+    (f) => f.handling === 'absent' || !templateRendersLive(chartsDir, rendered, f),
+  );
+  const controllerOwnedLive = findControllerOwned(rendered.map((o) => o.value as K8sObject)).filter(
+    (f) => f.handling === 'live' && templateRendersLive(chartsDir, rendered, f),
   );
 
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
@@ -308,6 +320,7 @@ async function verifyAgainst(
     keepAnnotationsAdded,
     defaultNamespacesAdded,
     controllerOwnedDropped,
+    controllerOwnedLive: controllerOwnedLive.map((f) => `${f.object} ${f.pointer}`),
     upgradeHookObjects,
     failures,
   };
@@ -403,6 +416,24 @@ function stripAddedKeep<T extends ParsedObject>(
     value: value as unknown as Record<string, unknown>,
     text: removeAnnotationLine(o.text, RESOURCE_POLICY, 'keep'),
   };
+}
+
+/**
+ * True when the template of the object holding a `live` field renders it through its
+ * kfcharts.liveWebhookField call with upstream's lines as the else branch (the rendered
+ * text, equal to kustomize's, proves the latter). How that call behaves against a cluster:
+ * test/integration/live-value.test.ts.
+ */
+function templateRendersLive(
+  chartsDir: string,
+  rendered: readonly RenderedObject[],
+  f: ControllerOwnedFinding,
+): boolean {
+  const o = rendered.find((r) => r.key === f.object);
+  if (!o || !f.liveCall) return false;
+  const template = readFileSync(join(chartsDir, o.source), 'utf8');
+  const key = f.pointer.split('/').at(-1);
+  return template.includes(`{{ with ${f.liveCall} }}`) && template.includes(`${key}: {{ . }}`);
 }
 
 const CERT_MANAGER_INJECTION = /^cert-manager\.io\/inject-(?:ca-from|ca-from-secret|apiserver-ca)$/;

@@ -700,8 +700,9 @@ describe('examples/flux', () => {
         .sort();
       expect({ chart, ignored }).toEqual({ chart, ignored: expected });
     }
-    // istiod's validator failurePolicy and Knative's two webhooks' rules: the known conflicts
-    // the charts keep (docs/server-side-apply.md); injected caBundles are left out of the charts.
+    // istiod's validator failurePolicy and Knative's two webhooks' rules, which the charts
+    // render from the live object on upgrade but the controllers may rewrite between two
+    // (docs/server-side-apply.md); injected caBundles are left out of the charts.
     expect(total).toBe(3);
   });
 });

@@ -128,6 +128,12 @@ describe('kubeflow/manifests 26.03', () => {
     const buildReport = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
     expect(buildReport).toContain('| `ssa-aggregated-clusterrole-rules` | 12 |');
     expect(buildReport).toContain('| `ssa-injected-ca-bundle` | 1 |');
+    // And rendered from the live object on upgrade: istiod's failurePolicy, Knative's rules.
+    expect(report.controllerOwnedLive).toEqual([
+      'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration webhook.serving.knative.dev /webhooks/0/rules',
+      'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration istio-validator-istio-system /webhooks/0/failurePolicy',
+      'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration validation.webhook.serving.knative.dev /webhooks/0/rules',
+    ]);
   });
 
   it('differs from example/ built as one only by the listed JobSet CRD deviation', () => {

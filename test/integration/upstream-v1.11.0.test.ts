@@ -88,5 +88,11 @@ describe('kubeflow/manifests v1.11.0', () => {
     expect(report.controllerOwnedDropped.filter((d) => !d.endsWith(' /rules'))).toEqual([
       'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration admission-webhook-mutating-webhook-configuration /webhooks/0/clientConfig/caBundle',
     ]);
+    // And rendered from the live object on upgrade: istiod's failurePolicy, Knative's rules.
+    expect(report.controllerOwnedLive).toEqual([
+      'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration webhook.serving.knative.dev /webhooks/0/rules',
+      'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration istio-validator-istio-system /webhooks/0/failurePolicy',
+      'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration validation.webhook.serving.knative.dev /webhooks/0/rules',
+    ]);
   });
 });

@@ -3,11 +3,14 @@ import { findControllerOwned, lintControllerOwned } from '../../src/chart/contro
 import type { ComponentObjects } from '../../src/components.ts';
 import { KfchartsError } from '../../src/errors.ts';
 import { parseYamlStream, splitManifests } from '../../src/manifest/object.ts';
+import { renderTemplate } from '../../src/rules/edit.ts';
 import { applyRules } from '../../src/rules/rule.ts';
 import {
   aggregatedRulesRule,
   injectedCaBundleRule,
+  LIVE_VALUE_RULE,
   lineRange,
+  liveValueRule,
 } from '../../src/rules/server-side-apply.ts';
 import { droppableFields, lacksExactly } from '../../src/verify/verify.ts';
 
@@ -172,12 +175,41 @@ function lint(...texts: string[]) {
   return () =>
     lintControllerOwned(
       components(...texts).map((c) => ({ name: c.component.name, objects: c.objects })),
+      LIVE_VALUE_RULE,
     );
 }
 
 function transformed(...texts: string[]) {
-  return applyRules([aggregatedRulesRule(), injectedCaBundleRule()], components(...texts));
+  return applyRules(
+    [aggregatedRulesRule(), injectedCaBundleRule(), liveValueRule()],
+    components(...texts),
+  );
 }
+
+/** Knative's validating webhook with upstream's rules, the way kustomize prints it. */
+const KNATIVE_RULES = KNATIVE_WEBHOOK.replace('    caBundle: ""\n', '').replace(
+  '  sideEffects: None\n',
+  '  rules:\n  - apiGroups:\n    - serving.knative.dev\n    operations:\n    - CREATE\n  sideEffects: None\n',
+);
+/** istiod's validator, failurePolicy Ignore until istiod serves. */
+const ISTIOD_VALIDATOR = `apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata:
+  labels:
+    app: istiod
+    istio.io/rev: default
+  name: istio-validator-istio-system
+webhooks:
+- admissionReviewVersions:
+  - v1
+  clientConfig:
+    service:
+      name: istiod
+      namespace: istio-system
+  failurePolicy: Ignore
+  name: rev.validation.istio.io
+  sideEffects: None
+`;
 
 describe('server-side apply transforms', () => {
   it('drops rules of aggregated ClusterRoles (empty or not) and no other rules', () => {
@@ -229,10 +261,23 @@ describe('server-side apply transforms', () => {
 
 describe('controller-owned lint', () => {
   it('passes the transformed fixtures', () => {
-    const out = transformed(AGGREGATED, INJECTED_WEBHOOK, CONVERSION_CRD, HPA);
-    expect(() =>
-      lintControllerOwned(out.components.map((c) => ({ name: 'c', objects: c.objects }))),
-    ).not.toThrow();
+    const out = transformed(
+      AGGREGATED,
+      INJECTED_WEBHOOK,
+      CONVERSION_CRD,
+      HPA,
+      KNATIVE_RULES,
+      ISTIOD_VALIDATOR,
+    );
+    const found = lintControllerOwned(
+      out.components.map((c) => ({ name: 'c', objects: c.objects })),
+      LIVE_VALUE_RULE,
+    );
+    // The two `live` fields are reported for the build report; nothing else remains.
+    expect(found.map((f) => [f.field, f.pointer, f.handling])).toEqual([
+      ['knative-webhook-rules', '/webhooks/0/rules', 'live'],
+      ['istiod-validator-failure-policy', '/webhooks/0/failurePolicy', 'live'],
+    ]);
   });
 
   const failures: { what: string; texts: string[]; names: string[] }[] = [
@@ -280,15 +325,57 @@ describe('controller-owned lint', () => {
     expect(lint(SCALED, STATIC_WEBHOOK, PLAIN_ROLE)()).toEqual([]);
   });
 
-  it('reports, without failing, the known conflicts kept on purpose', () => {
-    const knativeRules = KNATIVE_WEBHOOK.replace('    caBundle: ""\n', '').replace(
-      '  sideEffects: None\n',
-      '  rules:\n  - apiGroups:\n    - serving.knative.dev\n  sideEffects: None\n',
-    );
-    const found = lint(knativeRules)();
-    expect(found.map((f) => [f.field, f.pointer, f.enforced])).toEqual([
-      ['knative-webhook-rules', '/webhooks/0/rules', false],
+  it('fails on a live-handled field rendered as a fixed value, naming object, field and rule', () => {
+    let error: unknown;
+    try {
+      lint(KNATIVE_RULES, ISTIOD_VALIDATOR)();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KfchartsError);
+    const details = ((error as KfchartsError).details ?? '').split('\n');
+    expect(details).toEqual([
+      expect.stringContaining(
+        'ValidatingWebhookConfiguration validation.webhook.serving.knative.dev: field /webhooks/0/rules is owned by Knative webhook',
+      ),
+      expect.stringContaining(
+        'ValidatingWebhookConfiguration istio-validator-istio-system: field /webhooks/0/failurePolicy is owned by istiod',
+      ),
     ]);
+    for (const d of details)
+      expect(d).toContain(`not rendered from the live object by ${LIVE_VALUE_RULE}`);
+  });
+});
+
+describe('live-value transform', () => {
+  it("keeps upstream's lines as the else branch and renders the live value by webhook name", () => {
+    const { components: out, findings } = transformed(KNATIVE_RULES, ISTIOD_VALIDATOR);
+    const [knative, istiod] = out[0]?.objects ?? [];
+    expect(findings[2]?.matched).toHaveLength(2);
+    // Text unchanged: the edit is a template over it.
+    expect(knative?.text).toBe(KNATIVE_RULES);
+    expect(renderTemplate(knative as never)).toBe(
+      KNATIVE_RULES.replace(
+        '  rules:\n  - apiGroups:\n    - serving.knative.dev\n    operations:\n    - CREATE\n',
+        '{{ with include "kfcharts.liveWebhookField" (list "admissionregistration.k8s.io/v1" "ValidatingWebhookConfiguration" "validation.webhook.serving.knative.dev" "validation.webhook.serving.knative.dev" "rules") }}  rules: {{ . }}\n' +
+          '{{ else }}  rules:\n  - apiGroups:\n    - serving.knative.dev\n    operations:\n    - CREATE\n{{ end }}',
+      ),
+    );
+    expect(renderTemplate(istiod as never)).toBe(
+      ISTIOD_VALIDATOR.replace(
+        '  failurePolicy: Ignore\n',
+        '{{ with include "kfcharts.liveWebhookField" (list "admissionregistration.k8s.io/v1" "ValidatingWebhookConfiguration" "istio-validator-istio-system" "rev.validation.istio.io" "failurePolicy") }}  failurePolicy: {{ . }}\n{{ else }}  failurePolicy: Ignore\n{{ end }}',
+      ),
+    );
+  });
+
+  it('leaves alone a Knative webhook entry that is not self-named, and a Fail policy', () => {
+    const other = KNATIVE_RULES.replace(
+      '  name: validation.webhook.serving.knative.dev\n  rules',
+      '  name: other.webhook.serving.knative.dev\n  rules',
+    );
+    const { findings } = transformed(other, ISTIOD_VALIDATOR.replace('Ignore', 'Fail'));
+    expect(findings[2]?.matched).toEqual([]);
   });
 });
 
