@@ -14,8 +14,8 @@ import { type K8sObject, schemaError, uncheckedError, valuesCharts } from './val
  * NOTES.txt of the release holding each lists exactly those the render still contains,
  * and global.generateSecrets replaces every one. Rendered offline with
  * `helm install --dry-run=client` (Helm 4), which prints NOTES and where `lookup` finds
- * nothing: the keep-across-upgrades path (a Secret found by lookup) needs a cluster and
- * stays unproven here.
+ * nothing; the keep-across-upgrades path (a Secret found by lookup):
+ * generated-secrets-lookup.test.ts.
  */
 const TAGS = ['26.03', 'v1.11.0'] as const;
 const RELEASES = ['kubeflow-platform', 'kubeflow'] as const;
