@@ -4,12 +4,13 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 /**
- * A read-only stand-in for a Kubernetes API server, enough for Helm's `lookup` under
- * `helm template --dry-run=server --disable-openapi-validation`: version and discovery of
- * the resources it is given, GET of the objects it holds, an empty list for everything else
- * Helm lists (its release Secrets), 404 for anything else. No API server can run where
- * kfcharts is tested; this shows what a template renders against objects a cluster holds.
- * It proves nothing about the API server's own behaviour (server-side apply, defaulting).
+ * A stand-in for a Kubernetes API server, enough for Helm's `lookup` under
+ * `helm template --dry-run=server --disable-openapi-validation` and for `kubectl get` and
+ * `kubectl delete`: version and discovery of the resources it is given, GET and DELETE of
+ * the objects it holds, an empty list for Secrets (Helm's release records), 404 for
+ * anything else. No API server can run where kfcharts is tested; this shows what a
+ * template renders, or a script does, against objects a cluster holds. It proves nothing
+ * about the API server's own behaviour (server-side apply, defaulting, admission).
  */
 export interface FakeResource {
   /** `v1` or `group/version`. */
@@ -86,6 +87,7 @@ export async function startFakeApiServer(
         })),
     });
   }
+  const discovery = new Set(routes.keys());
   for (const o of objects) {
     const r = resources.find((x) => x.groupVersion === o.apiVersion && x.kind === o.kind);
     if (!r) throw new Error(`fake API server: no resource given for ${o.apiVersion} ${o.kind}`);
@@ -93,10 +95,18 @@ export async function startFakeApiServer(
     const ns = r.namespaced ? `/namespaces/${o.metadata.namespace}` : '';
     routes.set(`${base}${ns}/${r.plural}/${o.metadata.name}`, o);
   }
+  const isDiscovery = (path: string) => discovery.has(path);
   const requests: string[] = [];
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] as string;
     requests.push(`${req.method} ${path}`);
+    if (req.method === 'DELETE' && routes.has(path) && !isDiscovery(path)) {
+      const deleted = routes.get(path);
+      routes.delete(path);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(deleted));
+      return;
+    }
     const list = /\/secrets$/.test(path) && req.method === 'GET';
     const body = routes.get(path) ?? (list && { kind: 'SecretList', apiVersion: 'v1', items: [] });
     const json = JSON.stringify(

@@ -1,5 +1,7 @@
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { type BuildResult, buildCharts } from '../../src/build.ts';
@@ -8,8 +10,10 @@ import { diffSnapshots, snapshotOf } from '../../src/diff/index.ts';
 import { listImages } from '../../src/images.ts';
 import { defaultPaths } from '../../src/paths.ts';
 import { Helm } from '../../src/tools/helm.ts';
+import { Kubectl } from '../../src/tools/kubectl.ts';
 import { pinnedTags } from '../../src/upstream/lock.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
+import { type FakeObject, type FakeResource, startFakeApiServer } from './fake-api-server.ts';
 import { copyWithPvc, DASHBOARD, editFile, projectRoot, tempDir } from './helpers.ts';
 
 /**
@@ -33,7 +37,11 @@ type Doc = {
   kind: string;
   metadata: { name: string; namespace?: string; annotations?: Record<string, string> };
   rules?: { resources: string[]; resourceNames: string[]; verbs: string[] }[];
-  spec?: { template: { spec: { containers: { image: string; env: { value: string }[] }[] } } };
+  spec?: {
+    template: {
+      spec: { containers: { image: string; command: string[]; env: { value: string }[] }[] };
+    };
+  };
 };
 
 function hooksOf(rendered: string): Doc[] {
@@ -178,4 +186,104 @@ describe('a synthetic next release', () => {
     const b = await helm.template(join(charts, RELEASE), options);
     expect(a).toBe(b);
   });
+
+  // The script needs jq (the hook image has it); .ci/run installs it, so CI never skips this.
+  const hasJq = spawnSync('jq', ['--version']).status === 0;
+  if (!hasJq) console.warn('skipping the hook script tests of upgrade-hooks.test.ts: jq not found');
+  describe.runIf(hasJq || process.env.CI)(
+    "the hook Job's script, run with kubectl and jq against a fake API server",
+    () => {
+      type Target = {
+        what: string;
+        name: string;
+        namespace?: string;
+        fields: { path: string[]; from?: unknown; to?: unknown }[];
+      };
+      const RESOURCES: FakeResource[] = [
+        { groupVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true },
+        {
+          groupVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          plural: 'rolebindings',
+          namespaced: true,
+        },
+      ];
+      let command: string[] = [];
+      let targets: Target[] = [];
+      /** The rendered Job's command and targets (the charts are built by the outer beforeAll). */
+      async function readJob(): Promise<void> {
+        if (command.length > 0) return;
+        const job = hooksOf(
+          await helm.template(join(charts, RELEASE), { releaseName: 'kf', namespace: 'kfcharts' }),
+        ).find((h) => h.kind === 'Job') as Doc;
+        const container = job.spec?.template.spec.containers[0];
+        command = container?.command ?? [];
+        targets = JSON.parse(container?.env[0]?.value ?? '[]') as Target[];
+      }
+
+      /** A live object holding, for each changed field, the old (`from`) or new (`to`) value. */
+      function live(t: Target, side: 'from' | 'to'): FakeObject {
+        const [resource] = t.what.split('.');
+        const r = RESOURCES.find((x) => x.plural === resource) as FakeResource;
+        const o: Record<string, unknown> = {
+          apiVersion: r.groupVersion,
+          kind: r.kind,
+          metadata: { name: t.name, namespace: t.namespace, labels: { extra: 'kept' } },
+        };
+        for (const f of t.fields) {
+          let node = o;
+          for (const key of f.path.slice(0, -1)) {
+            node[key] ??= {};
+            node = node[key] as Record<string, unknown>;
+          }
+          node[f.path.at(-1) as string] = f[side];
+        }
+        return o as unknown as FakeObject;
+      }
+
+      async function run(
+        objects: (t: Target) => FakeObject | undefined,
+      ): Promise<{ deletes: string[]; log: string }> {
+        await readJob();
+        const dir = tempDir('hook-script');
+        const live = targets.flatMap((t) => objects(t) ?? []);
+        const server = await startFakeApiServer(dir, RESOURCES, live);
+        try {
+          const kubectl = new Kubectl();
+          const { stdout } = await promisify(execFile)(command[0] as string, command.slice(1), {
+            env: {
+              PATH: `${dirname(kubectl.path)}:${process.env.PATH}`,
+              HOME: dir,
+              KUBECONFIG: server.kubeconfig,
+              TARGETS: JSON.stringify(targets),
+            },
+          });
+          return { deletes: server.requests.filter((r) => r.startsWith('DELETE')), log: stdout };
+        } finally {
+          await server.close();
+        }
+      }
+
+      it('deletes each target that still holds the old value, and waits until it is gone', async () => {
+        const { deletes, log } = await run((t) => live(t, 'from'));
+        expect(targets).toHaveLength(2);
+        expect(deletes.sort()).toEqual([
+          'DELETE /apis/apps/v1/namespaces/kubeflow/deployments/centraldashboard',
+          'DELETE /apis/rbac.authorization.k8s.io/v1/namespaces/kubeflow/rolebindings/centraldashboard',
+        ]);
+        expect(log).toContain(
+          'deleting (the upgrade recreates it): deployments.apps centraldashboard',
+        );
+      });
+
+      it('leaves targets that already hold the new value (a rerun), and absent ones (an install)', async () => {
+        const rerun = await run((t) => live(t, 'to'));
+        expect(rerun.deletes).toEqual([]);
+        expect(rerun.log.match(/already as the new release has it/g)).toHaveLength(2);
+        const fresh = await run(() => undefined);
+        expect(fresh.deletes).toEqual([]);
+        expect(fresh.log.match(/absent, nothing to do/g)).toHaveLength(2);
+      });
+    },
+  );
 });
