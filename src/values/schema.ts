@@ -81,11 +81,11 @@ export function databaseConsumer(what: string, database: string): Schema {
     {
       database: text('Database name.', database, { pattern: DATABASE_NAME }),
       username: text(
-        'Own user name (inline credentials, with password); empty: the shared user (global.database.username or existingSecret). With existingSecret it is read from there; set it too for mariadbOperator, whose User needs the name as text.',
+        'Own user, with password (or with existingSecret, for mariadbOperator only); empty: the shared user.',
       ),
-      password: text('Password of the own user name. Lands only in Secrets.'),
+      password: text('Its password. Lands only in Secrets.'),
       existingSecret: secretName(
-        "Secret in namespace kubeflow with this consumer's own user name and password; wins over username/password.",
+        "Secret in namespace kubeflow with this consumer's user and password; wins over username/password.",
       ),
       existingSecretUsernameKey: secretKey('Key of the user name in existingSecret.', 'username'),
       existingSecretPasswordKey: secretKey('Key of the password in existingSecret.', 'password'),

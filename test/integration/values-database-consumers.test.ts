@@ -300,7 +300,12 @@ describe('values: global.database.tls', () => {
     });
 
   it('the KFP API server, cache server and ML Metadata carry TLS and the CA', async () => {
-    const r = await renderWith({ ...tls({}), katib: { enabled: false } }, ['kubeflow']);
+    const values = tls({});
+    const mirrored = {
+      global: { ...values.global, imageRegistry: 'mirror.example.org/kf' },
+      katib: { enabled: false },
+    };
+    const r = await renderWith(mirrored, ['kubeflow']);
     const api = r.get('Deployment', 'kubeflow', 'ml-pipeline');
     const apiEnv = containers(api).find((c) => c.name === 'ml-pipeline-api-server')?.env ?? [];
     const extra = apiEnv.find((e) => e.name === 'DBCONFIG_MYSQLCONFIG_EXTRAPARAMS')?.value;
@@ -345,6 +350,13 @@ describe('values: global.database.tls', () => {
     expect(config).toMatch(/ssl_options \{\n\s+ca: "[^"]+"\n\s+verify_server_cert: true\n/);
     expect(config).toMatch(/migration_options \{\n\s+enable_upgrade_migration: true\n\}/);
     expect(config).toMatch(/port: 3306\n/);
+    // The init container runs ML Metadata's own image, through the mirror like every image.
+    const images = containers(mlmd).map((c) => (c as Container & { image: string }).image);
+    expect(images).toHaveLength(2);
+    expect(images[0]).toBe(images[1]);
+    expect(images[0]).toMatch(
+      /^mirror\.example\.org\/kf\/gcr\.io\/tfx-oss-public\/ml_metadata_store_server:/,
+    );
     const caMount = server.volumeMounts?.find((m) => m.name === 'kfcharts-database-ca');
     expect(caMount?.mountPath).toBe('/kfcharts/database-ca');
   });
