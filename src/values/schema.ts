@@ -58,6 +58,120 @@ function whenExternal(required: object): Schema {
 }
 const nonEmpty = (key: string) => ({ properties: { [key]: { minLength: 1 } }, required: [key] });
 
+/**
+ * The consumers of global.database and upstream's database name of each: the names the
+ * components use when nothing is set (pipeline-install-config pipelineDb/cacheDb/mlmdDb,
+ * Katib's code default). Another consumer (e.g. Model Registry) is one more entry here and
+ * one more rule that reads `consumers.<name>`.
+ */
+export const DATABASE_CONSUMERS: Readonly<Record<string, { database: string; what: string }>> = {
+  pipelines: { database: 'mlpipeline', what: "the KFP API server's (ml-pipeline)" },
+  cache: { database: 'cachedb', what: "the KFP cache server's (cache-server)" },
+  metadata: { database: 'metadb', what: "ML Metadata's (metadata-grpc-deployment)" },
+  katib: { database: 'katib', what: "Katib's (katib-db-manager)" },
+};
+
+/** A MySQL database name the consumers may use unquoted in SQL (KFP's CREATE DATABASE). */
+const DATABASE_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+
+/** global.database.consumers.<name>: its own database, and optionally its own user. */
+export function databaseConsumer(what: string, database: string): Schema {
+  return object(
+    `${what} database and user on the shared server (used when external).`,
+    {
+      database: text('Database name.', database, { pattern: DATABASE_NAME }),
+      username: text(
+        'Own user, with password (or with existingSecret, for mariadbOperator only); empty: the shared user.',
+      ),
+      password: text('Its password. Lands only in Secrets.'),
+      existingSecret: secretName(
+        "Secret in namespace kubeflow with this consumer's user and password; wins over username/password.",
+      ),
+      existingSecretUsernameKey: secretKey('Key of the user name in existingSecret.', 'username'),
+      existingSecretPasswordKey: secretKey('Key of the password in existingSecret.', 'password'),
+    },
+    {
+      if: { ...nonEmpty('username'), not: nonEmpty('existingSecret') },
+      // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+      then: { ...nonEmpty('password'), description: 'own username: set its password too' },
+    },
+  );
+}
+
+/** A consumer with credentials of its own: the shared ones are then not needed for it. */
+const ownCredentials = { anyOf: [nonEmpty('existingSecret'), nonEmpty('username')] };
+
+const databaseTls = object(
+  'TLS from the consumers to the server (used when external). The KFP API server and cache server (Go, go-sql-driver/mysql) and ML Metadata support it; Katib does not (its db-manager builds a fixed DSN), so with TLS on, Katib must be disabled.',
+  {
+    enabled: bool('true: every consumer connects over TLS and refuses a plain connection.', false),
+    verifyServerCert: bool(
+      "Verify the server's certificate (chain and host name). false: encrypt only (go-sql-driver `tls=skip-verify`, ML Metadata `verify_server_cert: false`).",
+      true,
+    ),
+    caSecret: secretName(
+      'Secret in namespace kubeflow with the CA certificate (PEM) that signed the server certificate.',
+    ),
+    caConfigMap: secretName(
+      'ConfigMap in namespace kubeflow with the CA certificate (PEM); instead of caSecret.',
+    ),
+    caKey: secretKey('Key of the CA certificate in caSecret or caConfigMap.', 'ca.crt'),
+  },
+  {
+    allOf: [
+      {
+        not: { allOf: [nonEmpty('caSecret'), nonEmpty('caConfigMap')] },
+        description: 'database TLS: set caSecret or caConfigMap, not both',
+      },
+      {
+        if: {
+          properties: { enabled: { const: true }, verifyServerCert: { const: true } },
+          required: ['enabled'],
+        },
+        // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+        then: {
+          anyOf: [nonEmpty('caSecret'), nonEmpty('caConfigMap')],
+          description:
+            "database TLS with verifyServerCert: set caSecret or caConfigMap (ML Metadata's image has no CA bundle to verify against)",
+        },
+      },
+    ],
+  },
+);
+
+const mariadbOperator = object(
+  'mariadb-operator objects (k8s.mariadb.com/v1alpha1 Database, User, Grant) for every enabled consumer, in namespace kubeflow; the operator creates the databases and users on its MariaDB. Used when external.',
+  {
+    enabled: bool('true: render the objects.', false),
+    mariaDbRef: object('The MariaDB object of the operator that is the shared server.', {
+      name: text('Name of the MariaDB object (required when enabled).', '', {
+        anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
+      }),
+      namespace: text("Its namespace; empty: the objects' own (kubeflow).", '', {
+        anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
+      }),
+    }),
+    userHost: text(
+      "Host part of each user (`'user'@'host'`) and of its grant; `%`: any host.",
+      '%',
+      { pattern: '^[-A-Za-z0-9_.%:]{1,255}$' },
+    ),
+    cleanupPolicy: text(
+      "What the operator does with a database or user when its object is deleted: Skip keeps it, Delete drops it (the operator's default when empty is Skip).",
+      'Skip',
+      { enum: ['Skip', 'Delete'] },
+    ),
+  },
+  {
+    if: { properties: { enabled: { const: true } }, required: ['enabled'] },
+    // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+    then: {
+      properties: { mariaDbRef: nonEmpty('name') },
+      description: 'mariadbOperator: set mariaDbRef.name',
+    },
+  },
+);
+
 const database = object(
   'The MySQL/MariaDB of Pipelines (pipelines, metadata and cache databases) and Katib.',
   {
@@ -82,13 +196,40 @@ const database = object(
     ),
     existingSecretUsernameKey: secretKey('Key of the user name in existingSecret.', 'username'),
     existingSecretPasswordKey: secretKey('Key of the password in existingSecret.', 'password'),
+    consumers: object(
+      "Each consumer's database name and, optionally, its own user: defaults are upstream's names and the shared user above. Used when external. See docs/database.md.",
+      Object.fromEntries(
+        Object.entries(DATABASE_CONSUMERS).map(([name, c]) => [
+          name,
+          databaseConsumer(c.what, c.database),
+        ]),
+      ),
+    ),
+    tls: databaseTls,
+    mariadbOperator,
   },
   whenExternal({
     allOf: [
       nonEmpty('host'),
       {
-        anyOf: [nonEmpty('existingSecret'), nonEmpty('password')],
-        description: 'external database: set password or existingSecret',
+        // An if/else, not a third anyOf branch: Helm 3 reports only the best-scoring
+        // branch of a failed anyOf, and that would name consumers.* instead of password.
+        if: {
+          properties: {
+            consumers: {
+              properties: Object.fromEntries(
+                Object.keys(DATABASE_CONSUMERS).map((name) => [name, ownCredentials]),
+              ),
+              required: Object.keys(DATABASE_CONSUMERS),
+            },
+          },
+          required: ['consumers'],
+        },
+        else: {
+          anyOf: [nonEmpty('existingSecret'), nonEmpty('password')],
+          description:
+            'external database: set password or existingSecret (unless every consumer has its own user)',
+        },
       },
     ],
   }),

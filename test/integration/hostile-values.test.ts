@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseYamlStream } from '../../src/manifest/object.ts';
 import { tempDir } from './helpers.ts';
 import {
   jsonWithEscapedControls,
@@ -77,6 +78,104 @@ describe('DEL and C1 controls in free-form strings', () => {
       expect(result.ok).toBe(true);
       expect(result.text).toContain(`"team": "${escaped}"`);
       expect(result.text).not.toMatch(/[\u007f-\u009f]/);
+    }
+  });
+});
+
+describe('global.database consumers, tls and mariadbOperator: every string stays data (schema off)', () => {
+  /** Quotes, template syntax, a comment, a line break into YAML structure, NEL. */
+  const h = (tag: string) => `${tag}"'{{ x }} #: \n- y: z\u0085w`;
+  const database = {
+    external: true,
+    host: 'db.example.org',
+    password: 'pw',
+    consumers: {
+      pipelines: { database: h('db'), username: h('user'), password: h('pw') },
+      cache: {
+        username: h('cuser'),
+        existingSecret: h('secret'),
+        existingSecretUsernameKey: h('ukey'),
+        existingSecretPasswordKey: h('pkey'),
+      },
+      metadata: { username: h('muser'), password: h('mpw') },
+      katib: { database: h('kdb'), username: h('kuser'), password: h('kpw') },
+    },
+    mariadbOperator: {
+      enabled: true,
+      mariaDbRef: { name: h('ref'), namespace: h('ns') },
+      userHost: h('host'),
+      cleanupPolicy: h('policy'),
+    },
+  };
+  type Obj = { kind: string; metadata: { name: string }; [k: string]: unknown };
+  const find = (objects: Obj[], kind: string, name: string) => {
+    const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+    if (!found) throw new Error(`no ${kind} ${name}`);
+    return found as Obj & { spec: Record<string, unknown>; data: Record<string, string> };
+  };
+  const pod = (o: Obj) =>
+    (o as unknown as { spec: { template: { spec: Record<string, unknown> } } }).spec.template
+      .spec as {
+      containers: { name: string; env?: { name: string; value?: string; valueFrom?: unknown }[] }[];
+      volumes?: { name: string; secret?: { secretName: string; items: { key: string }[] } }[];
+    };
+
+  it('hostile: consumers and mariadbOperator strings (Katib on)', async () => {
+    for (const result of await renderUnchecked({ global: { database } }, 'kubeflow')) {
+      expect(result.ok, result.text).toBe(true);
+      expect(result.text).not.toMatch(/[\u007f-\u009f]/);
+      const objects = parseYamlStream(result.text, 'helm template') as Obj[];
+      expect(find(objects, 'ConfigMap', 'pipeline-install-config').data.pipelineDb).toBe(h('db'));
+      expect(find(objects, 'Secret', 'kfcharts-database-pipelines').stringData).toEqual({
+        username: h('user'),
+        password: h('pw'),
+      });
+      const cache = pod(find(objects, 'Deployment', 'cache-server')).containers[0];
+      expect(cache?.env?.find((e) => e.name === 'DBCONFIG_USER')?.valueFrom).toEqual({
+        secretKeyRef: { name: h('secret'), key: h('ukey') },
+      });
+      const katibSecret = find(objects, 'Secret', 'katib-mysql-secrets').data;
+      expect(Buffer.from(katibSecret.DB_USER as string, 'base64').toString()).toBe(h('kuser'));
+      const dbManager = pod(find(objects, 'Deployment', 'katib-db-manager')).containers[0];
+      expect(dbManager?.env?.find((e) => e.name === 'KATIB_MYSQL_DB_DATABASE')?.value).toBe(
+        h('kdb'),
+      );
+      const user = find(objects, 'User', 'kfcharts-cache').spec;
+      expect(user).toEqual({
+        mariaDbRef: { name: h('ref'), namespace: h('ns') },
+        name: h('cuser'),
+        host: h('host'),
+        passwordSecretKeyRef: { name: h('secret'), key: h('pkey') },
+        cleanupPolicy: h('policy'),
+      });
+      expect(find(objects, 'Database', 'kfcharts-katib').spec.name).toBe(h('kdb'));
+      expect(find(objects, 'Grant', 'kfcharts-pipelines').spec).toMatchObject({
+        database: h('db'),
+        username: h('user'),
+        host: h('host'),
+      });
+    }
+  });
+
+  it('hostile: tls strings (Katib off)', async () => {
+    const tls = { enabled: true, caSecret: h('ca'), caKey: h('cakey') };
+    const values = { global: { database: { ...database, tls } }, katib: { enabled: false } };
+    for (const result of await renderUnchecked(values, 'kubeflow')) {
+      expect(result.ok, result.text).toBe(true);
+      expect(result.text).not.toMatch(/[\u007f-\u009f]/);
+      const objects = parseYamlStream(result.text, 'helm template') as Obj[];
+      for (const name of ['ml-pipeline', 'cache-server', 'metadata-grpc-deployment']) {
+        const volume = pod(find(objects, 'Deployment', name)).volumes?.find(
+          (v) => v.name === 'kfcharts-database-ca',
+        );
+        expect({ name, volume }).toEqual({
+          name,
+          volume: {
+            name: 'kfcharts-database-ca',
+            secret: { secretName: h('ca'), items: [{ key: h('cakey'), path: 'ca.crt' }] },
+          },
+        });
+      }
     }
   });
 });

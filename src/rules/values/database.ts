@@ -2,6 +2,16 @@ import { EditError, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import { GENERATE, generated, upstreamValue } from './credentials.ts';
 import {
+  credentialRef,
+  databaseName,
+  type OwnSecret,
+  or,
+  ownExisting,
+  ownInline,
+  pipelinesOwnSecret,
+  redirectCredentials,
+} from './database-consumers.ts';
+import {
   and,
   base64,
   container,
@@ -10,7 +20,6 @@ import {
   json,
   not,
   port,
-  redirectSecretKeyRefs,
   removeWhen,
   secretKeyRefEnv,
 } from './template.ts';
@@ -20,19 +29,40 @@ import {
  * external MySQL/MariaDB. Pipelines' workloads read host and port from
  * pipeline-install-config and credentials from mysql-secret; Katib's db-manager takes
  * host, port and user only from code defaults, so it gains the env vars Katib reads
- * (KATIB_MYSQL_DB_HOST, KATIB_MYSQL_DB_PORT, DB_USER).
+ * (KATIB_MYSQL_DB_HOST, KATIB_MYSQL_DB_PORT, DB_USER, KATIB_MYSQL_DB_DATABASE: Katib
+ * v0.19 pkg/db/v1beta1/common/const.go). Each consumer's database name and own user come
+ * from global.database.consumers (database-consumers.ts).
  */
 const EXTERNAL = `${DATABASE}.external`;
 const EXISTING = and(EXTERNAL, `${DATABASE}.existingSecret`);
 const INLINE = and(EXTERNAL, not(`${DATABASE}.existingSecret`));
 /** global.generateSecrets with the in-cluster databases: generated root passwords. */
 const GENERATE_IN_CLUSTER = and(GENERATE, not(EXTERNAL));
+/** Katib's own inline user lives in katib-mysql-secrets, which only katib-db-manager reads. */
+const KATIB_OWN: OwnSecret = {
+  name: 'katib-mysql-secrets',
+  username: 'DB_USER',
+  password: 'MYSQL_ROOT_PASSWORD',
+};
+const KATIB = `${DATABASE}.consumers.katib`;
+/** The Pipelines workloads that read mysql-secret, by consumer. */
+const PIPELINES_CONSUMERS: Readonly<Record<string, string>> = {
+  'ml-pipeline': 'pipelines',
+  'cache-server': 'cache',
+  'metadata-grpc-deployment': 'metadata',
+};
+/** pipeline-install-config's database name keys, by consumer. */
+const DATABASE_NAME_KEYS: Readonly<Record<string, string>> = {
+  pipelineDb: 'pipelines',
+  cacheDb: 'cache',
+  mlmdDb: 'metadata',
+};
 
 export const databaseRules: readonly ObjectRule[] = [
   templateRule({
     id: 'database-pipeline-install-config',
     description:
-      'pipeline-install-config: dbHost, mysqlHost, dbPort, mysqlPort from global.database',
+      'pipeline-install-config: dbHost, mysqlHost, dbPort, mysqlPort from global.database; pipelineDb, cacheDb, mlmdDb from its consumers',
     component: 'pipelines',
     select: selectObject('ConfigMap', 'kubeflow', 'pipeline-install-config'),
     edit(e) {
@@ -41,6 +71,9 @@ export const databaseRules: readonly ObjectRule[] = [
       }
       for (const key of ['dbPort', 'mysqlPort']) {
         e.replaceScalar(['data', key], (o) => ifElse(EXTERNAL, port(`${DATABASE}.port`), o));
+      }
+      for (const [key, consumer] of Object.entries(DATABASE_NAME_KEYS)) {
+        e.replaceScalar(['data', key], (o) => databaseName(consumer, o));
       }
     },
   }),
@@ -71,16 +104,20 @@ export const databaseRules: readonly ObjectRule[] = [
   }),
   templateRule({
     id: 'database-pipelines-existing-secret',
-    description: "Pipelines' workloads read global.database.existingSecret instead of mysql-secret",
+    description:
+      "Pipelines' workloads read their consumer's own user (consumers.<name>) or global.database.existingSecret instead of mysql-secret",
     component: 'pipelines',
     select: (o) =>
-      o.kind === 'Deployment' &&
-      ['ml-pipeline', 'metadata-grpc-deployment', 'cache-server'].includes(o.name),
+      o.kind === 'Deployment' && o.namespace === 'kubeflow' && o.name in PIPELINES_CONSUMERS,
     edit(e) {
-      redirectSecretKeyRefs(e, 'mysql-secret', EXISTING, `${DATABASE}.existingSecret`, {
-        username: `${DATABASE}.existingSecretUsernameKey`,
-        password: `${DATABASE}.existingSecretPasswordKey`,
-      });
+      const consumer = PIPELINES_CONSUMERS[e.object.name] as string;
+      redirectCredentials(
+        e,
+        consumer,
+        'mysql-secret',
+        { username: 'username', password: 'password' },
+        pipelinesOwnSecret(consumer),
+      );
     },
   }),
   templateRule({
@@ -118,11 +155,11 @@ export const databaseRules: readonly ObjectRule[] = [
   templateRule({
     id: 'database-katib-mysql-secrets',
     description:
-      'katib-mysql-secrets: the external password and user; left out with existingSecret',
+      "katib-mysql-secrets: the external password and user (Katib's own, consumers.katib, or the shared); left out with an existingSecret",
     component: 'katib',
     select: selectObject('Secret', 'kubeflow', 'katib-mysql-secrets'),
     edit(e) {
-      e.keepObjectWhen(not(EXISTING));
+      e.keepObjectWhen(or(ownInline('katib'), and(not(EXISTING), not(ownExisting('katib')))));
       const password = generated({
         id: 'katib-mysql-password',
         length: 24,
@@ -131,42 +168,46 @@ export const databaseRules: readonly ObjectRule[] = [
       });
       e.replaceScalar(['data', 'MYSQL_ROOT_PASSWORD'], (o) =>
         ifElse(
-          INLINE,
-          base64(`${DATABASE}.password`),
-          ifElse(GENERATE_IN_CLUSTER, base64(password), o),
+          ownInline('katib'),
+          base64(`${KATIB}.password`),
+          ifElse(
+            INLINE,
+            base64(`${DATABASE}.password`),
+            ifElse(GENERATE_IN_CLUSTER, base64(password), o),
+          ),
         ),
       );
-      e.append(['data'], INLINE, [`DB_USER: ${base64(`${DATABASE}.username`)}`]);
+      e.append(['data'], or(ownInline('katib'), INLINE), [
+        `DB_USER: ${ifElse(ownInline('katib'), base64(`${KATIB}.username`), base64(`${DATABASE}.username`))}`,
+      ]);
     },
   }),
   templateRule({
     id: 'database-katib-db-manager',
     description:
-      'katib-db-manager: host, port and user of global.database (Katib reads them from env)',
+      'katib-db-manager: host, port, database and user of global.database and consumers.katib (Katib reads them from env)',
     component: 'katib',
     select: selectObject('Deployment', 'kubeflow', 'katib-db-manager'),
     edit(e) {
       const env = [...container('katib-db-manager'), 'env'];
-      redirectSecretKeyRefs(e, 'katib-mysql-secrets', EXISTING, `${DATABASE}.existingSecret`, {
-        MYSQL_ROOT_PASSWORD: `${DATABASE}.existingSecretPasswordKey`,
-      });
+      redirectCredentials(
+        e,
+        'katib',
+        'katib-mysql-secrets',
+        { MYSQL_ROOT_PASSWORD: 'password' },
+        KATIB_OWN,
+      );
       e.append(env, EXTERNAL, [
         '- name: KATIB_MYSQL_DB_HOST',
         `  value: ${json(`${DATABASE}.host`)}`,
         '- name: KATIB_MYSQL_DB_PORT',
         `  value: ${port(`${DATABASE}.port`)}`,
+        '- name: KATIB_MYSQL_DB_DATABASE',
+        `  value: ${json(`${KATIB}.database`)}`,
         ...secretKeyRefEnv(
           'DB_USER',
-          ifElse(
-            `${DATABASE}.existingSecret`,
-            json(`${DATABASE}.existingSecret`),
-            'katib-mysql-secrets',
-          ),
-          ifElse(
-            `${DATABASE}.existingSecret`,
-            json(`${DATABASE}.existingSecretUsernameKey`),
-            'DB_USER',
-          ),
+          credentialRef('katib', 'username', KATIB_OWN, 'name', 'katib-mysql-secrets'),
+          credentialRef('katib', 'username', KATIB_OWN, 'key', 'DB_USER'),
         ),
       ]);
     },

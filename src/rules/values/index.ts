@@ -1,6 +1,7 @@
 import { definedIn, type ObjectRule } from '../rule.ts';
 import { authRules } from './auth.ts';
 import { databaseRules } from './database.ts';
+import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
 import { namespaceRules } from './namespaces.ts';
@@ -16,6 +17,7 @@ export function valuesRules(): ObjectRule[] {
   const at = (file: string) => `src/rules/values/${file}`;
   return [
     ...definedIn(at('database.ts'), databaseRules),
+    ...definedIn(at('database-tls.ts'), databaseTlsRules),
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
     ...definedIn(at('domain.ts'), domainRules),
