@@ -2,8 +2,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseYamlStream } from '../../src/manifest/object.ts';
 import { projectRoot } from './helpers.ts';
-import { type K8sObject, type Rendered, renderWith, schemaError } from './values-charts.ts';
+import {
+  type K8sObject,
+  type Rendered,
+  renderUnchecked,
+  renderWith,
+  schemaError,
+} from './values-charts.ts';
 
 /**
  * global.ingress.mode: gateway-api (docs/gateway-api.md), checked on the rendered charts
@@ -176,8 +183,8 @@ function samplePaths(services: readonly K8sObject[]): string[] {
  * unless it preserves unknown fields. x-kubernetes-* keywords and int32/int64 formats are
  * not JSON schema; CEL rules (x-kubernetes-validations) are not evaluated here.
  */
-function crdValidator(version: string): (object: K8sObject) => string[] {
-  const file = join(projectRoot, `test/fixtures/gateway-api/standard-${version}.json`);
+function crdValidator(fixture: string): (object: K8sObject) => string[] {
+  const file = join(projectRoot, `test/fixtures/gateway-api/${fixture}.json`);
   const { schemas } = JSON.parse(readFileSync(file, 'utf8')) as { schemas: Record<string, Json> };
   const strict = (node: unknown): unknown => {
     if (Array.isArray(node)) return node.map(strict);
@@ -256,7 +263,7 @@ describe('global.ingress.mode', () => {
 
   for (const version of ['v1.2.1', 'v1.6.1']) {
     it(`every Gateway API object is valid against the standard-channel CRDs of ${version}`, () => {
-      const validator = crdValidator(version);
+      const validator = crdValidator(`standard-${version}`);
       const objects = gatewayApi.objects.filter(isGatewayApi);
       expect(objects.length).toBe(routes.length + 1);
       for (const object of objects) expect(validator(object), object.metadata.name).toEqual([]);
@@ -428,5 +435,114 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
     expect(await schemaError({ global: { ingress: { parentRef: { name: 'shared' } } } })).toMatch(
       /namespace/,
     );
+  });
+});
+
+describe('examples/gateway-api', () => {
+  const dir = join(projectRoot, 'examples/gateway-api');
+  const read = (file: string) =>
+    parseYamlStream(readFileSync(join(dir, file), 'utf8'), file) as K8sObject[];
+  const standard = ['v1.2.1', 'v1.6.1'].map((v) => crdValidator(`standard-${v}`));
+  const envoyGateway = crdValidator('envoy-gateway-v1.9.0');
+  const valid = (o: K8sObject) =>
+    isGatewayApi(o) ? standard.flatMap((v) => v(o)) : envoyGateway(o);
+
+  it('every object is valid against its CRD schema (Gateway API standard channel, Envoy Gateway v1.9.0)', () => {
+    const objects = [...read('envoy-gateway.yaml'), ...read('cilium-edge.yaml')];
+    expect(objects.map((o) => o.kind).sort()).toEqual([
+      'Gateway',
+      'GatewayClass',
+      'HTTPRoute',
+      'HTTPRoute',
+      'ReferenceGrant',
+      'ReferenceGrant',
+      'SecurityPolicy',
+    ]);
+    for (const o of objects) expect(valid(o), `${o.kind} ${o.metadata.name}`).toEqual([]);
+    const policy = structuredClone(read('envoy-gateway.yaml')[1]) as K8sObject;
+    (spec(policy).jwt as Json).providers = [{ name: 'dex', claimToHeader: [] }];
+    expect(envoyGateway(policy).join()).toMatch(/claimToHeader/);
+  });
+
+  it("Envoy Gateway: the SecurityPolicy covers the charts' routes in kubeflow, its backends exist", async () => {
+    const r = await renderWith(join(dir, 'values-envoy-gateway.yaml'), CHARTS);
+    const [, policy, ...grants] = read('envoy-gateway.yaml') as [
+      K8sObject,
+      K8sObject,
+      ...K8sObject[],
+    ];
+    const targets = (spec(policy).targetRefs as { name: string }[]).map((t) => t.name);
+    const inKubeflow = r.objects
+      .filter((o) => o.kind === 'HTTPRoute' && o.metadata.namespace === 'kubeflow')
+      .map((o) => o.metadata.name);
+    expect(targets).toEqual(inKubeflow.sort());
+    const gateway = r.objects.find((o) => o.kind === 'Gateway' && isGatewayApi(o)) as K8sObject;
+    expect(spec(gateway).gatewayClassName).toBe('eg');
+    const extAuth = ((spec(policy).extAuth as Json).http as Json).backendRefs as Json[];
+    const [provider] = (spec(policy).jwt as Json).providers as [Json];
+    const jwks = (provider.remoteJWKS as Json).backendRefs as Json[];
+    for (const ref of [...extAuth, ...jwks]) {
+      const service = r.get('Service', ref.namespace as string, ref.name as string);
+      expect((spec(service).ports as { port: number }[]).map((p) => p.port)).toContain(ref.port);
+      expect(
+        grants.map((g) => [g.metadata.namespace, (spec(g).to as Json[])[0]?.name]),
+      ).toContainEqual([ref.namespace, ref.name]);
+    }
+    // The issuer is Dex's, as upstream's RequestAuthentication reads it.
+    const dexJwt = r.get('RequestAuthentication', 'istio-system', 'dex-jwt');
+    expect(((spec(policy).jwt as Json).providers as Json[])[0]?.issuer).toBe(
+      (spec(dexJwt).jwtRules as Json[])[0]?.issuer,
+    );
+  });
+
+  it("Cilium at the edge: the backend is Kubeflow's Istio ingress gateway at defaults", () => {
+    const [, route] = read('cilium-edge.yaml') as [K8sObject, K8sObject];
+    const [backend] =
+      (spec(route).rules as { backendRefs: { name: string; port: number }[] }[])[0]?.backendRefs ??
+      [];
+    const service = defaults.get('Service', 'istio-system', backend?.name ?? '');
+    expect((spec(service).ports as { port: number }[]).map((p) => p.port)).toContain(backend?.port);
+    expect(route.metadata.namespace).toBe('istio-system');
+  });
+
+  it('values-istio.yaml renders', async () => {
+    const r = await renderWith(join(dir, 'values-istio.yaml'), ['kubeflow-platform']);
+    expect(r.objects.filter((o) => o.kind === 'HTTPRoute').length).toBeGreaterThan(0);
+  });
+});
+
+describe('hostile ingress values (schema off) render as data', () => {
+  it('parentRef and principal strings stay strings', async () => {
+    const hostile = 'a"b\n{{ .Release.Name }}: #x\u0085';
+    const values = {
+      global: {
+        ingress: {
+          mode: 'gateway-api',
+          gatewayClassName: hostile,
+          parentRef: { name: hostile, namespace: hostile, sectionName: hostile },
+          gatewayPrincipal: hostile,
+        },
+      },
+    };
+    for (const chart of CHARTS) {
+      for (const out of await renderUnchecked(values, chart)) {
+        expect(out.ok, out.text).toBe(true);
+        const objects = parseYamlStream(out.text, chart) as K8sObject[];
+        const routes = objects.filter((o) => o.kind === 'HTTPRoute');
+        expect(routes.length).toBeGreaterThan(0);
+        for (const route of routes) {
+          expect(spec(route).parentRefs).toEqual([
+            {
+              group: 'gateway.networking.k8s.io',
+              kind: 'Gateway',
+              name: hostile,
+              namespace: hostile,
+              sectionName: hostile,
+            },
+          ]);
+        }
+        expect(out.text).not.toContain('\nr:');
+      }
+    }
   });
 });

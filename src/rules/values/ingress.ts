@@ -201,7 +201,7 @@ export const ingressRules: readonly ObjectRule[] = [
       e.replaceInScalar(ingress, '"enableGatewayApi": false', 1, (o) =>
         ifElse(GATEWAY_API, '"enableGatewayApi": true', o),
       );
-      const gateway = `{{ printf "%s/%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} | toJson }}`;
+      const gateway = json(`(printf "%s/%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME})`);
       const current = /"kserveIngressGateway": "[^"]*"/.exec(String(e.value(ingress)))?.[0];
       if (current === undefined) throw new EditError('ingress has no kserveIngressGateway');
       e.replaceInScalar(ingress, current, 1, (o) =>
