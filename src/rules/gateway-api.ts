@@ -153,7 +153,9 @@ export function toHttpRoute(vs: VirtualService): Conversion {
         matches: match.gateway,
         ...(filters.length > 0 && { filters }),
         backendRefs: backends,
-        ...(timeout !== undefined && { timeouts: { request: timeout } }),
+        // Istio's default route timeout is none; Gateway API leaves an absent one to the
+        // implementation (Envoy's is 15s), and reads 0s as none.
+        timeouts: { request: timeout ?? '0s' },
       });
     }
   });

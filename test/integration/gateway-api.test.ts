@@ -96,7 +96,8 @@ function istioRoute(services: readonly K8sObject[], path: string): Outcome | und
     backend: `${svc}.${ns}:${route.destination.port.number}`,
     path: rewrite === undefined ? path : rewrite + path.slice(prefix.length),
     headers: JSON.stringify(Object.entries(add ?? {}).sort()),
-    timeoutMs: http.timeout === undefined ? undefined : ms(http.timeout as string),
+    // Istio: no timeout unless set.
+    timeoutMs: http.timeout === undefined ? 0 : ms(http.timeout as string),
   };
 }
 
