@@ -52,6 +52,8 @@ export interface Conversion {
   readonly route: Json;
   /** One per backend namespace other than the route's. */
   readonly grants: readonly Json[];
+  /** Fields left out because they do not route (`http[].name`, `match[].name`), for the report. */
+  readonly dropped: readonly string[];
 }
 
 /** Whether `gateway` (an entry of `spec.gateways`) names the Kubeflow gateway. */
@@ -116,8 +118,14 @@ export function toHttpRoute(vs: VirtualService): Conversion {
   const rules: Json[] = [];
   const matchesSeen: { path: PathMatch; at: string; only: boolean }[] = [];
   const backendNamespaces = new Map<string, Set<string>>();
+  const dropped: string[] = [];
   http.forEach((entry: Json, i) => {
     const at = `spec.http[${i}]`;
+    // Names label Istio's stats; HTTPRoute rule names are not in v1.2's standard channel.
+    if (entry.name !== undefined) dropped.push(`${at}.name`);
+    ((Array.isArray(entry.match) ? entry.match : []) as Json[]).forEach((m, j) => {
+      if (m.name !== undefined) dropped.push(`${at}.match[${j}].name`);
+    });
     for (const key of Object.keys(entry)) {
       if (!HTTP_ROUTE_FIELDS.has(key)) {
         throw new UnsupportedFeature(`${at}.${key}`, WHY[key] ?? 'no HTTPRoute equivalent');
@@ -180,7 +188,7 @@ export function toHttpRoute(vs: VirtualService): Conversion {
       to: [...services].sort().map((name) => ({ group: '', kind: 'Service', name })),
     },
   }));
-  return { route, grants };
+  return { route, grants, dropped };
 }
 
 const HOSTNAME = /^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -526,6 +534,7 @@ function isVirtualService(object: ManifestObject): boolean {
  */
 export function gatewayApiRoutesRule(): ObjectRule {
   const converted: string[] = [];
+  const dropped: string[] = [];
   return {
     id: 'gateway-api-httproutes',
     source: 'src/rules/gateway-api.ts',
@@ -534,8 +543,11 @@ export function gatewayApiRoutesRule(): ObjectRule {
     generic: true,
     matches: (object) => isVirtualService(object) && onKubeflowGateway(virtualServiceOf(object)),
     apply(object) {
-      const template = gatewayApiTemplate(toHttpRoute(virtualServiceOf(object)));
-      converted.push(`${object.namespace ?? ''}/${object.name}`);
+      const conversion = toHttpRoute(virtualServiceOf(object));
+      const template = gatewayApiTemplate(conversion);
+      const key = `${object.namespace ?? ''}/${object.name}`;
+      converted.push(key);
+      for (const field of conversion.dropped) dropped.push(`${key} ${field}`);
       const edits: TextEdit[] = [
         {
           start: 0,
@@ -552,9 +564,13 @@ export function gatewayApiRoutesRule(): ObjectRule {
       ];
       return { ...object, edits: [...(object.edits ?? []), ...edits] };
     },
-    notes: () =>
-      converted.length > 0
+    notes: () => [
+      ...(converted.length > 0
         ? [`${converted.length} HTTPRoute(s) in gateway-api mode: ${converted.sort().join(', ')}`]
-        : [],
+        : []),
+      ...(dropped.length > 0
+        ? [`left out of the HTTPRoutes (names, no routing effect): ${dropped.sort().join(', ')}`]
+        : []),
+    ],
   };
 }

@@ -395,6 +395,7 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
             parentRef: { name: 'shared', namespace: 'gateways', sectionName: 'https' },
             gatewayPrincipal: 'cluster.local/ns/envoy-gateway-system/sa/envoy-shared',
           },
+          auth: { extraJwtIssuers: [{ issuer: 'https://issuer.example.org', audiences: ['kf'] }] },
         },
       },
       CHARTS,
@@ -413,6 +414,12 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
     }
     expect(r.text).toContain('cluster.local/ns/envoy-gateway-system/sa/envoy-shared');
     expect(r.text).toContain('gateway.networking.k8s.io/gateway-name: "shared"');
+    // The extra issuers' RequestAuthentications (a hand-written template) follow too.
+    expect(spec(r.get('RequestAuthentication', 'istio-system', 'kfcharts-jwt-0')).selector).toEqual(
+      {
+        matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'shared' },
+      },
+    );
     const ingress = JSON.parse(
       (r.get('ConfigMap', 'kubeflow', 'inferenceservice-config').data as Json).ingress as string,
     );

@@ -265,6 +265,20 @@ describe('VirtualService → HTTPRoute', () => {
     expect(template.match(/\{\{"\{\{"\}\} not a template/g)).toHaveLength(2);
   });
 
+  it('route and match names are left out, and reported', () => {
+    const [object] = splitManifests(
+      vsText(
+        `  - name: main\n    match:\n    - name: app\n      uri:\n        prefix: /app/\n${route}`,
+      ),
+      'test',
+    ) as [ManifestObject];
+    const result = applyRules([gatewayApiRoutesRule()], [{ component, objects: [object] }]);
+    expect(result.drift).toEqual([]);
+    expect(result.findings[0]?.notes[1]).toBe(
+      'left out of the HTTPRoutes (names, no routing effect): kubeflow/app spec.http[0].match[0].name, kubeflow/app spec.http[0].name',
+    );
+  });
+
   it('a short gateway name is the VirtualService namespace', () => {
     const short = (ns: string) =>
       parse(
