@@ -320,6 +320,24 @@ describe('global.ingress.mode', () => {
   });
 });
 
+describe('v1.11.0', () => {
+  it('converts every VirtualService on the Kubeflow gateway too', async () => {
+    const [before, after] = await Promise.all([
+      renderWith({}, CHARTS, [], 'v1.11.0'),
+      renderWith(GATEWAY_API, CHARTS, [], 'v1.11.0'),
+    ]);
+    const key = (o: K8sObject) => `${o.metadata.namespace}/${o.metadata.name}`;
+    const converted = before.objects.filter(
+      (o) => o.kind === 'VirtualService' && onKubeflowGateway(o),
+    );
+    expect(converted.length).toBeGreaterThan(0);
+    const httpRoutes = after.objects.filter((o) => o.kind === 'HTTPRoute');
+    expect(httpRoutes.map(key).sort()).toEqual(converted.map(key).sort());
+    const validator = crdValidator('standard-v1.2.1');
+    for (const o of after.objects.filter(isGatewayApi)) expect(validator(o)).toEqual([]);
+  });
+});
+
 describe('gateway-api mode: the gateway, auth and runtime-created routes', () => {
   const PRINCIPAL = 'cluster.local/ns/kubeflow/sa/kubeflow-gateway-istio';
   const UPSTREAM = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
