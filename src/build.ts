@@ -29,6 +29,7 @@ import {
   readReleaseLayout,
 } from './release/plan.ts';
 import { defaultNamespaceRule } from './rules/default-namespace.ts';
+import { gatewayApiRoutesRule } from './rules/gateway-api.ts';
 import { keepRule } from './rules/keep.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import {
@@ -329,6 +330,7 @@ function finishBuild(
     injectedCaBundleRule(),
     liveValueRule(),
     ...valuesRules(),
+    gatewayApiRoutesRule(),
   ];
   const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).

@@ -347,6 +347,52 @@ const auth = object('Authentication at the ingress gateway.', {
   }),
 });
 
+/**
+ * How traffic reaches Kubeflow. Under `global` because every release holds routes (Dex and
+ * oauth2-proxy in kubeflow-platform, the web apps in kubeflow) and one release in another
+ * mode than the rest would leave half of Kubeflow unrouted: only `global` reaches every
+ * subchart of every release from one values file.
+ */
+const ingress = object(
+  'How requests reach Kubeflow: Istio Gateway and VirtualServices (upstream), or Gateway API (docs/gateway-api.md).',
+  {
+    mode: text(
+      "`istio`: upstream's Istio Gateway kubeflow/kubeflow-gateway and VirtualServices. `gateway-api`: a Gateway API HTTPRoute for every VirtualService on that gateway instead (the VirtualServices and the Istio Gateway are left out), attached to a Gateway the charts create (gatewayClassName) or to parentRef; see docs/gateway-api.md for what each implementation must provide.",
+      'istio',
+      { enum: ['istio', 'gateway-api'] },
+    ),
+    gatewayClassName: text(
+      'GatewayClass of the Gateway the charts create in gateway-api mode (kubeflow/kubeflow-gateway, HTTP on port 80), e.g. `istio`, `eg` (Envoy Gateway) or `cilium`. Ignored with parentRef.name.',
+      'istio',
+      { pattern: DNS_NAME, maxLength: 253 },
+    ),
+    parentRef: object(
+      'An existing Gateway to attach the HTTPRoutes to instead of creating one; it must allow routes from namespaces auth, oauth2-proxy and kubeflow.',
+      {
+        name: text('Gateway name; empty: the charts create kubeflow/kubeflow-gateway.', '', {
+          anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
+        }),
+        namespace: text('Gateway namespace (required with name).', '', {
+          anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
+        }),
+        sectionName: text('Listener of that Gateway; empty: every listener.', '', {
+          anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
+        }),
+      },
+      {
+        if: { properties: { name: { minLength: 1 } }, required: ['name'] },
+        // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+        then: { ...nonEmpty('namespace'), description: 'parentRef.name needs parentRef.namespace' },
+      },
+    ),
+    gatewayPrincipal: text(
+      "gateway-api mode: the Istio principal (SPIFFE name without spiffe://) of the gateway's proxy, which Kubeflow's AuthorizationPolicies and the profile controller allow in place of upstream's istio-ingressgateway. Empty: Istio's own Gateway API deployment, `cluster.local/ns/<gateway namespace>/sa/<gateway name>-<gatewayClassName>`. A proxy outside the mesh has none: see docs/gateway-api.md.",
+      '',
+      { pattern: '^([A-Za-z0-9.-]+/ns/[a-z0-9-]+/sa/[A-Za-z0-9.-]+)?$', maxLength: 512 },
+    ),
+  },
+);
+
 export const globalSchema: Schema = object(
   'Helm global values, shared with every subchart of every kfcharts release.',
   {
@@ -385,6 +431,7 @@ export const globalSchema: Schema = object(
     database,
     objectStorage,
     auth,
+    ingress,
   },
 );
 

@@ -4,6 +4,7 @@ import { databaseRules } from './database.ts';
 import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
+import { ingressRules } from './ingress.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
 import { restartRules } from './restart.ts';
@@ -21,6 +22,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
     ...definedIn(at('domain.ts'), domainRules),
+    ...definedIn(at('ingress.ts'), ingressRules),
     ...definedIn(at('namespaces.ts'), namespaceRules),
     ...definedIn(at('images.ts'), imageRules()),
     ...definedIn(at('restart.ts'), restartRules),
