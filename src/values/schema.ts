@@ -127,6 +127,34 @@ const objectStorage = object(
     ),
     existingSecretAccessKeyKey: secretKey('Key of the access key in existingSecret.', 'accesskey'),
     existingSecretSecretKeyKey: secretKey('Key of the secret key in existingSecret.', 'secretkey'),
+    pathPrefix: text(
+      "Bucket path of the profiles' artifacts: each profile's pipelines and Argo write under `<pathPrefix>/<namespace>/` (upstream: private-artifacts), so a profile's keys can be limited to its own path (when external).",
+      'private-artifacts',
+      { pattern: '^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$', maxLength: 200 },
+    ),
+    profileCredentials: {
+      type: 'string',
+      enum: ['secret', 'shared'],
+      default: 'secret',
+      description:
+        "Object storage credentials of the profile namespaces (when external). `secret`: each profile namespace holds its own keys in the Secret `profileSecret.name` (you provide it, e.g. by ExternalSecret, with keys limited to `<bucket>/<pathPrefix>/<namespace>/`); the profile controller only points the profile's pipelines and Argo at it. `shared`: every profile namespace gets a copy of the keys above, so every user can read and overwrite every profile's artifacts (NOTES warn).",
+    },
+    profileSecret: object(
+      'The per-profile Secret (`profileCredentials: secret`), in each profile namespace.',
+      {
+        name: text(
+          'Secret name; `{namespace}` stands for the profile namespace. Not mlpipeline-minio-artifact: the profile controller owns that name.',
+          'kfp-object-storage',
+          {
+            pattern: '^([a-z0-9.-]|\\{namespace\\})+$',
+            not: { const: 'mlpipeline-minio-artifact' },
+            maxLength: 200,
+          },
+        ),
+        accessKeyKey: secretKey('Key of the access key id.', 'accesskey'),
+        secretKeyKey: secretKey('Key of the secret access key.', 'secretkey'),
+      },
+    ),
   },
   whenExternal({
     allOf: [
