@@ -11,7 +11,7 @@ export function objectStorageNotes(release: PlannedRelease): string {
   const storage = '$.Values.global.objectStorage';
   const enabled = '(ne (toString (index $.Values "pipelines" "enabled")) "false")';
   return [
-    `{{- if and ${enabled} ${storage}.external (eq ${storage}.profileCredentials "shared") }}\n\n`,
+    `{{- if and ${enabled} ${storage}.external (eq (toString ${storage}.profileCredentials) "shared") }}\n\n`,
     'WARNING: global.objectStorage.profileCredentials is "shared": every profile namespace\n',
     "gets a copy of the object store's keys, so every Kubeflow user can read and overwrite\n",
     "every other profile's pipeline artifacts. Give each profile its own keys instead\n",

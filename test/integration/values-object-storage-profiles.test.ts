@@ -419,5 +419,18 @@ describe('hostile per-profile values (schema off)', () => {
       };
       expect(repository.s3.keyFormat.startsWith(`${hostile}/{{workflow.namespace}}/`)).toBe(true);
     }
+    // numbers where strings belong: still rendered, as text
+    const numbers = { ...STORE, pathPrefix: 7, profileCredentials: 7 };
+    for (const result of await renderUnchecked(
+      { global: { objectStorage: numbers } },
+      'kubeflow',
+    )) {
+      expect(result.ok, result.text).toBe(true);
+      const env = controllerEnv(parseYamlStream(result.text, 'helm template') as K8sObject[]);
+      expect([env.KFCHARTS_S3_PATH_PREFIX, env.KFCHARTS_S3_PROFILE_CREDENTIALS]).toEqual([
+        '7',
+        '7',
+      ]);
+    }
   });
 });

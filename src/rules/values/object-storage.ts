@@ -37,7 +37,7 @@ const EXISTING = and(EXTERNAL, `${OS}.existingSecret`);
 const INLINE = and(EXTERNAL, not(`${OS}.existingSecret`));
 const WITH_REGION = and(EXTERNAL, `${OS}.region`);
 /** Profiles get the shared keys (an explicit opt-in; NOTES warn). */
-const SHARED = and(EXTERNAL, `(eq ${OS}.profileCredentials "shared")`);
+const SHARED = and(EXTERNAL, `(eq (toString ${OS}.profileCredentials) "shared")`);
 /** Upstream's per-profile path prefix, in sync.py and Argo's keyFormat. */
 const UPSTREAM_PREFIX = 'private-artifacts';
 
