@@ -41,7 +41,12 @@ import {
 import { valuesRules } from './rules/values/index.ts';
 import { Kubectl } from './tools/kubectl.ts';
 import { listFiles, sha256 } from './upstream/hash.ts';
-import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
+import {
+  nearestReleasePath,
+  type RuntimeImage,
+  readLock,
+  type UpstreamLock,
+} from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
 
 export interface BuildOptions extends UpstreamOptions {
@@ -79,6 +84,8 @@ export interface BuildResult {
   readonly upgrade: UpgradePlan | undefined;
   /** What the build decided and found, for the build report (src/report.ts). */
   readonly report: BuildReport;
+  /** Images only the built components' code names (release data `runtimeImages`). */
+  readonly runtimeImages: readonly RuntimeImage[];
 }
 
 export interface BuildReport {
@@ -396,6 +403,9 @@ function finishBuild(
     files,
     upgrade,
     report,
+    runtimeImages: (data?.lock.runtimeImages ?? []).filter((r) =>
+      list.some((c) => c.name === r.component),
+    ),
   };
 }
 

@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import { HOOK_IMAGE } from './chart/upgrade-hooks.ts';
 import type { ComponentObjects } from './components.ts';
+import { derivedImages } from './derived-images.ts';
 import { KfchartsError } from './errors.ts';
 import { isCrd, KUBERNETES_YAML, type ManifestObject, objectKey } from './manifest/object.ts';
 import type { Path } from './rules/edit.ts';
@@ -134,8 +135,8 @@ const IMAGE_KEY = /(^|[-_.])image$|[a-z]Image$|IMAGE$/;
 const IMAGE_COLLECTION_KEY = /^image(Group\w*)?$/;
 /** An args item naming an image: `--executor-image X` or `--acme-http01-solver-image=X`. */
 const IMAGE_FLAG = /^(--?[\w.-]*image)(?:=(.*))?$/i;
-/** Env vars naming an image: `V2_DRIVER_IMAGE`, `VOLUME_VIEWER_IMAGE`. */
-const IMAGE_ENV = /IMAGE$/;
+/** Env vars naming an image: `V2_DRIVER_IMAGE`, `VOLUME_VIEWER_IMAGE`, `VIEWER_TENSORBOARD_TF_IMAGE_NAME`. */
+const IMAGE_ENV = /IMAGE(_NAME)?$/;
 /** Values that stand for an image filled in later: Go templates, `$VAR`, `${VAR}`. */
 const PLACEHOLDER = /\{\{|\$/;
 /** The cut points of free text when looking for references in it. */
@@ -371,13 +372,16 @@ function looksLikeImage(token: string): boolean {
 
 /**
  * Every image the charts deploy at default values, fully qualified
- * (`docker.io/library/mysql:8.4`), sorted and unique: what a mirror must hold.
- * Registry prefixes (Istio's hub) are not images; the images under them are listed
- * where they are deployed.
+ * (`docker.io/library/mysql:8.4`), sorted and unique: what a mirror must hold. Besides
+ * the references the objects name: the images consumers compose from them
+ * (src/derived-images.ts: Istio's sidecar from the injector's hub and tag), and those
+ * only a component's code names (`runtimeImages`). Registry prefixes (Istio's hub) are
+ * not images.
  */
 export function listImages(
   components: readonly ComponentObjects[],
   upgrade?: { readonly deletions: readonly unknown[] },
+  runtimeImages: readonly { readonly image: string }[] = [],
 ): string[] {
   const images = new Set<string>();
   // The pre-upgrade hook's kubectl image, when a chart has the hook (src/chart/upgrade-hooks.ts).
@@ -388,7 +392,11 @@ export function listImages(
         if (found.kind === 'image') images.add(normalizeImage(found.image));
       }
     }
+    // Composed at run time from the configuration (Istio's sidecar: hub, image, tag).
+    for (const derived of derivedImages(objects)) images.add(normalizeImage(derived.image));
   }
+  // Named only in a component's code (release data `runtimeImages`).
+  for (const { image } of runtimeImages) images.add(normalizeImage(image));
   return [...images].sort();
 }
 

@@ -23,25 +23,35 @@
 # namespace, manages the bucket lifecycle through botocore, and hard-codes the
 # in-cluster endpoint, the plain-HTTP transport and the "mlpipeline" bucket. An external S3-compatible store (AWS
 # S3, MinIO, Ceph RGW, Cloudflare R2, ...) has no such IAM endpoint, so this
-# version makes no IAM (or any other storage) call. It copies the shared
-# credentials into each profile namespace and points the per-namespace Argo
-# artifact repository and kfp-launcher ConfigMaps at the configured endpoint,
-# bucket, region and TLS setting. Everything that is not storage related
-# (children, names, status, artifact proxy, metadata ConfigMap) behaves as
-# upstream's.
+# version makes no IAM (or any other storage) call. It points the per-namespace
+# Argo artifact repository and kfp-launcher ConfigMaps at the configured
+# endpoint, bucket, region and TLS setting, under the profile's own path
+# <prefix>/<namespace>/, with the profile's credentials:
+#   secret  (default) a Secret the user provides in each profile namespace
+#           (e.g. by ExternalSecret), holding keys limited to that path; this
+#           controller never sees them and creates no Secret.
+#   shared  the shared credentials, copied into every profile namespace as
+#           mlpipeline-minio-artifact: no isolation between profiles.
+# Everything that is not storage related (children, names, status, artifact
+# proxy, metadata ConfigMap) behaves as upstream's.
 #
 # Storage settings come from environment variables (set by the Deployment):
 #   KFCHARTS_S3_ENDPOINT    host[:port] of the S3 API (a scheme prefix is tolerated)
 #   KFCHARTS_S3_REGION      bucket region; empty means us-east-1 where one is required
 #   KFCHARTS_S3_SECURE      "true" (https, default) or "false" (http)
 #   KFCHARTS_S3_BUCKET      bucket for pipeline artifacts (default mlpipeline)
-#   KFCHARTS_S3_ACCESS_KEY  access key id (secretKeyRef)
-#   KFCHARTS_S3_SECRET_KEY  secret access key (secretKeyRef)
+#   KFCHARTS_S3_PATH_PREFIX  first path segments of every profile's path
+#                           (default private-artifacts, like upstream's)
+#   KFCHARTS_S3_PROFILE_CREDENTIALS  "secret" (default) or "shared"
+#   KFCHARTS_S3_PROFILE_SECRET  secret: the Secret's name in each profile
+#                           namespace; "{namespace}" stands for the namespace
+#   KFCHARTS_S3_PROFILE_SECRET_ACCESS_KEY_KEY, KFCHARTS_S3_PROFILE_SECRET_SECRET_KEY_KEY
+#                           secret: its keys (default accesskey, secretkey)
+#   KFCHARTS_S3_ACCESS_KEY  shared: access key id (secretKeyRef)
+#   KFCHARTS_S3_SECRET_KEY  shared: secret access key (secretKeyRef)
 #
-# Security note: every profile namespace receives the same credentials, so the
-# store does not isolate profiles from each other (upstream's per-namespace
-# IAM policies are not reproduced). Use credentials limited to the
-# bucket.
+# Security note: with "shared" every profile namespace receives the same
+# credentials, so the store does not isolate profiles from each other.
 #
 # Only the Python 3 standard library is used.
 
@@ -56,6 +66,11 @@ import hashlib
 S3_SECRET_NAME = 'mlpipeline-minio-artifact'
 S3_SECRET_ACCESS_KEY_KEY = 'accesskey'
 S3_SECRET_SECRET_KEY_KEY = 'secretkey'
+
+# Per-profile credentials: a Secret in each profile namespace, or the shared ones.
+PROFILE_CREDENTIALS = ('secret', 'shared')
+DEFAULT_PROFILE_SECRET = 'kfp-object-storage'
+DEFAULT_PATH_PREFIX = 'private-artifacts'
 
 # Region used where a client needs one and none is configured. MinIO, Ceph RGW
 # and Cloudflare R2 accept it; AWS S3 needs the bucket's real region.
@@ -122,6 +137,29 @@ def parse_s3_endpoint(endpoint, secure):
     return host.lstrip('[').rstrip(']'), port, text
 
 
+def _dns_subdomain(name):
+    return (0 < len(name) <= 253 and all(
+        part and len(part) <= 63 and part[0].isalnum() and part[-1].isalnum() and
+        all(c.islower() or c.isdigit() or c == '-' for c in part)
+        for part in name.split('.')))
+
+
+def profile_secret_name(pattern, namespace):
+    """The profile Secret's name in `namespace`: `pattern` with {namespace} replaced."""
+    name = pattern.replace('{namespace}', namespace)
+    if not _dns_subdomain(name):
+        raise ValueError(f"KFCHARTS_S3_PROFILE_SECRET '{pattern}' gives '{name}' in namespace {namespace}, not a Secret name")
+    return name
+
+
+def parse_path_prefix(prefix):
+    """The path prefix without surrounding slashes; segments must be non-empty."""
+    text = (prefix if prefix is not None else DEFAULT_PATH_PREFIX).strip().strip('/')
+    if not text or any(part in ('', '.', '..') for part in text.split('/')):
+        raise ValueError(f"KFCHARTS_S3_PATH_PREFIX must be path segments like private-artifacts, got '{prefix}'")
+    return text
+
+
 def main():
     settings = get_settings_from_env()
     server = server_factory(**settings)
@@ -140,7 +178,12 @@ def get_settings_from_env(controller_port=None,
                           s3_secure=None,
                           s3_bucket=None,
                           s3_access_key=None,
-                          s3_secret_key=None):
+                          s3_secret_key=None,
+                          s3_path_prefix=None,
+                          profile_credentials=None,
+                          profile_secret=None,
+                          profile_secret_access_key_key=None,
+                          profile_secret_secret_key_key=None):
     """
     Returns a dict of settings from environment variables relevant to the controller
 
@@ -155,8 +198,9 @@ def get_settings_from_env(controller_port=None,
 
     The object store settings are read from KFCHARTS_S3_ENDPOINT,
     KFCHARTS_S3_REGION, KFCHARTS_S3_SECURE, KFCHARTS_S3_BUCKET,
-    KFCHARTS_S3_ACCESS_KEY and KFCHARTS_S3_SECRET_KEY. The endpoint and both
-    keys are required.
+    KFCHARTS_S3_PATH_PREFIX, KFCHARTS_S3_PROFILE_CREDENTIALS and, per mode,
+    KFCHARTS_S3_PROFILE_SECRET* (secret) or KFCHARTS_S3_ACCESS_KEY and
+    KFCHARTS_S3_SECRET_KEY (shared, then required). The endpoint is required.
     """
     settings = dict()
     settings["controller_port"] = \
@@ -217,11 +261,36 @@ def get_settings_from_env(controller_port=None,
         s3_secret_key or \
         os.environ.get("KFCHARTS_S3_SECRET_KEY", "")
 
+    settings["s3_path_prefix"] = parse_path_prefix(
+        s3_path_prefix if s3_path_prefix is not None
+        else os.environ.get("KFCHARTS_S3_PATH_PREFIX") or DEFAULT_PATH_PREFIX)
+
+    settings["profile_credentials"] = \
+        profile_credentials or \
+        os.environ.get("KFCHARTS_S3_PROFILE_CREDENTIALS") or "secret"
+    if settings["profile_credentials"] not in PROFILE_CREDENTIALS:
+        raise ValueError(f"KFCHARTS_S3_PROFILE_CREDENTIALS must be 'secret' or 'shared', got '{settings['profile_credentials']}'")
+
+    settings["profile_secret"] = \
+        profile_secret or \
+        os.environ.get("KFCHARTS_S3_PROFILE_SECRET") or DEFAULT_PROFILE_SECRET
+    settings["profile_secret_access_key_key"] = \
+        profile_secret_access_key_key or \
+        os.environ.get("KFCHARTS_S3_PROFILE_SECRET_ACCESS_KEY_KEY") or S3_SECRET_ACCESS_KEY_KEY
+    settings["profile_secret_secret_key_key"] = \
+        profile_secret_secret_key_key or \
+        os.environ.get("KFCHARTS_S3_PROFILE_SECRET_SECRET_KEY_KEY") or S3_SECRET_SECRET_KEY_KEY
+    if settings["profile_credentials"] == "secret":
+        profile_secret_name(settings["profile_secret"], "profile")
+        if settings["profile_secret"] == S3_SECRET_NAME:
+            raise ValueError(f"KFCHARTS_S3_PROFILE_SECRET must not be {S3_SECRET_NAME}: this controller owns that name (shared keys)")
+
     # Fail at start-up rather than hand out broken children.
-    missing = [name for name, key in (("KFCHARTS_S3_ENDPOINT", "s3_endpoint"),
-                                      ("KFCHARTS_S3_ACCESS_KEY", "s3_access_key"),
-                                      ("KFCHARTS_S3_SECRET_KEY", "s3_secret_key"))
-               if not settings[key]]
+    required = [("KFCHARTS_S3_ENDPOINT", "s3_endpoint")]
+    if settings["profile_credentials"] == "shared":
+        required += [("KFCHARTS_S3_ACCESS_KEY", "s3_access_key"),
+                     ("KFCHARTS_S3_SECRET_KEY", "s3_secret_key")]
+    missing = [name for name, key in required if not settings[key]]
     if missing:
         raise ValueError("Missing object store settings: " + ", ".join(missing))
     parse_s3_endpoint(settings["s3_endpoint"], settings["s3_secure"])
@@ -235,8 +304,13 @@ def server_factory(frontend_image,
                    artifacts_proxy_enabled,
                    artifact_retention_days,
                    s3_endpoint,
-                   s3_access_key,
-                   s3_secret_key,
+                   s3_access_key="",
+                   s3_secret_key="",
+                   s3_path_prefix=DEFAULT_PATH_PREFIX,
+                   profile_credentials="secret",
+                   profile_secret=DEFAULT_PROFILE_SECRET,
+                   profile_secret_access_key_key=S3_SECRET_ACCESS_KEY_KEY,
+                   profile_secret_secret_key_key=S3_SECRET_SECRET_KEY_KEY,
                    s3_region="",
                    s3_secure=True,
                    s3_bucket="mlpipeline",
@@ -256,34 +330,49 @@ def server_factory(frontend_image,
     s3_url = f"{'https' if s3_secure else 'http'}://{s3_host_port}"
     s3_region = (s3_region or "").strip()
     s3_bucket_name = s3_bucket
+    s3_path_prefix = parse_path_prefix(s3_path_prefix)
+    shared = profile_credentials == "shared"
+    if profile_credentials not in PROFILE_CREDENTIALS:
+        raise ValueError(f"profile_credentials must be 'secret' or 'shared', got '{profile_credentials}'")
 
-    # Same for every namespace; the Secret data never goes to the log.
+    # shared: the same for every namespace; the Secret data never goes to the log.
     s3_secret_data = {
         S3_SECRET_ACCESS_KEY_KEY: base64.b64encode(s3_access_key.encode('utf-8')).decode("utf-8"),
         S3_SECRET_SECRET_KEY_KEY: base64.b64encode(s3_secret_key.encode('utf-8')).decode("utf-8"),
-    }
+    } if shared else None
 
-    # kfp-launcher provider configuration for minio:// pipeline roots. Without
-    # it the launcher falls back to its built-in in-cluster endpoint
-    # (port 9000, plain HTTP). JSON is valid YAML, which is what the launcher parses.
-    launcher_providers = json.dumps({
-        "minio": {
-            "default": {
-                "endpoint": s3_url,
-                "region": s3_region or DEFAULT_S3_REGION,
-                "disableSSL": not s3_secure,
-                "forcePathStyle": True,
-                "credentials": {
-                    "fromEnv": False,
-                    "secretRef": {
-                        "secretName": S3_SECRET_NAME,
-                        "accessKeyKey": S3_SECRET_ACCESS_KEY_KEY,
-                        "secretKeyKey": S3_SECRET_SECRET_KEY_KEY,
+    def credentials(namespace):
+        """(Secret name, access key key, secret key key) the namespace's consumers read."""
+        if shared:
+            return S3_SECRET_NAME, S3_SECRET_ACCESS_KEY_KEY, S3_SECRET_SECRET_KEY_KEY
+        return (profile_secret_name(profile_secret, namespace),
+                profile_secret_access_key_key, profile_secret_secret_key_key)
+
+    def launcher_providers(namespace):
+        """
+        kfp-launcher provider configuration for minio:// pipeline roots. Without
+        it the launcher falls back to its built-in in-cluster endpoint
+        (port 9000, plain HTTP). JSON is valid YAML, which is what the launcher parses.
+        """
+        name, access_key_key, secret_key_key = credentials(namespace)
+        return json.dumps({
+            "minio": {
+                "default": {
+                    "endpoint": s3_url,
+                    "region": s3_region or DEFAULT_S3_REGION,
+                    "disableSSL": not s3_secure,
+                    "forcePathStyle": True,
+                    "credentials": {
+                        "fromEnv": False,
+                        "secretRef": {
+                            "secretName": name,
+                            "accessKeyKey": access_key_key,
+                            "secretKeyKey": secret_key_key,
+                        },
                     },
                 },
             },
-        },
-    }, indent=2, sort_keys=True)
+        }, indent=2, sort_keys=True)
 
     class Controller(BaseHTTPRequestHandler):
         def upsert_lifecycle_policy(self, bucket_name, artifact_retention_days):
@@ -305,7 +394,7 @@ def server_factory(frontend_image,
                 return
 
             print(f"ARTIFACT_RETENTION_DAYS is {retention_days} days, but the lifecycle policy of the external bucket '{bucket_name}' is not managed here. "
-                  f"Configure it on the store: expire objects under prefix 'private-artifacts' after {retention_days} days.")
+                  f"Configure it on the store: expire objects under prefix '{s3_path_prefix}' after {retention_days} days.")
 
         def sync(self, parent, attachments):
             # parent is a namespace
@@ -317,10 +406,14 @@ def server_factory(frontend_image,
             if pipeline_enabled != "true":
                 return {"status": {}, "attachments": []}
 
+            secret_name, access_key_key, secret_key_key = credentials(namespace)
+            # The profile's own path in the bucket.
+            profile_path = f"{s3_path_prefix}/{namespace}"
+
             # Compute status based on observed state.
             desired_status = {
                 "kubeflow-pipelines-ready":
-                    len(attachments["Secret.v1"]) == 1 and
+                    len(attachments["Secret.v1"]) == (1 if shared else 0) and
                     len(attachments["ConfigMap.v1"]) == 3 and
                     len(attachments["Deployment.apps/v1"]) == (1 if artifacts_proxy_enabled.lower() == "true" else 0) and
                     len(attachments["Service.v1"]) == (1 if artifacts_proxy_enabled.lower() == "true" else 0) and
@@ -330,15 +423,15 @@ def server_factory(frontend_image,
             artifact_repository = {
                 "endpoint": s3_host_port,
                 "bucket": s3_bucket_name,
-                "keyFormat": f"private-artifacts/{namespace}/{{{{workflow.name}}}}/{{{{workflow.creationTimestamp.Y}}}}/{{{{workflow.creationTimestamp.m}}}}/{{{{workflow.creationTimestamp.d}}}}/{{{{pod.name}}}}",
+                "keyFormat": f"{profile_path}/{{{{workflow.name}}}}/{{{{workflow.creationTimestamp.Y}}}}/{{{{workflow.creationTimestamp.m}}}}/{{{{workflow.creationTimestamp.d}}}}/{{{{pod.name}}}}",
                 "insecure": not s3_secure,
                 "accessKeySecret": {
-                    "name": S3_SECRET_NAME,
-                    "key": S3_SECRET_ACCESS_KEY_KEY,
+                    "name": secret_name,
+                    "key": access_key_key,
                 },
                 "secretKeySecret": {
-                    "name": S3_SECRET_NAME,
-                    "key": S3_SECRET_SECRET_KEY_KEY,
+                    "name": secret_name,
+                    "key": secret_key_key,
                 }
             }
             if s3_region:
@@ -354,9 +447,9 @@ def server_factory(frontend_image,
                         "namespace": namespace,
                     },
                     "data": {
-                        "defaultPipelineRoot": f"minio://{s3_bucket_name}/private-artifacts/{namespace}/v2/artifacts",
+                        "defaultPipelineRoot": f"minio://{s3_bucket_name}/{profile_path}/v2/artifacts",
                         "clusterDomain": cluster_domain,
-                        "providers": launcher_providers,
+                        "providers": launcher_providers(namespace),
                     },
                 },
                 {
@@ -435,8 +528,8 @@ def server_factory(frontend_image,
                                                 "name": "MINIO_ACCESS_KEY",
                                                 "valueFrom": {
                                                     "secretKeyRef": {
-                                                        "key": S3_SECRET_ACCESS_KEY_KEY,
-                                                        "name": S3_SECRET_NAME
+                                                        "key": access_key_key,
+                                                        "name": secret_name
                                                     }
                                                 }
                                             },
@@ -444,8 +537,8 @@ def server_factory(frontend_image,
                                                 "name": "MINIO_SECRET_KEY",
                                                 "valueFrom": {
                                                     "secretKeyRef": {
-                                                        "key": S3_SECRET_SECRET_KEY_KEY,
-                                                        "name": S3_SECRET_NAME
+                                                        "key": secret_key_key,
+                                                        "name": secret_name
                                                     }
                                                 }
                                             },
@@ -530,6 +623,12 @@ def server_factory(frontend_image,
 
             print('Received request:\n', json.dumps(parent, sort_keys=True))
             print('Desired resources except secrets:\n', json.dumps(desired_resources, sort_keys=True))
+
+            if not shared:
+                # The profile's own Secret, provided by the user: nothing to create.
+                # A mlpipeline-minio-artifact this controller made before (shared
+                # keys) is no longer desired, so metacontroller deletes it.
+                return {"status": desired_status, "attachments": desired_resources}
 
             # Moved after the print argument because this is sensitive data.
 

@@ -11,6 +11,7 @@ import { wellKnownIn } from '../rules/values/credentials.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
 import { escapeTemplateText } from './escape.ts';
+import { objectStorageNotes } from './object-storage-notes.ts';
 import { type UpgradePlan, upgradeHooksTemplate, upgradeNotes } from './upgrade-hooks.ts';
 import {
   chartValuesSchema,
@@ -118,6 +119,7 @@ function emitChart(
           : 'This is the last release: Kubeflow is installed.\n',
       ) +
       wellKnownNotes(release) +
+      objectStorageNotes(release) +
       (input.upgrade ? upgradeNotes(release.name, input.upgrade) : ''),
   );
   const deletions = input.upgrade?.deletions.filter((d) => d.release === release.name) ?? [];

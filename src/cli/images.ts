@@ -17,7 +17,7 @@ export async function imagesCommand(args: string[]): Promise<void> {
   const options = buildOptionsFrom(values, (line) => console.error(line));
   const result = await buildCharts(options);
   autoPrune(options.paths.cacheDir, startedMs, (line) => console.error(line));
-  const images = listImages(result.components, result.upgrade);
+  const images = listImages(result.components, result.upgrade, result.runtimeImages);
   const lines =
     registry === undefined
       ? images

@@ -50,6 +50,8 @@ export async function lockCommand(args: string[]): Promise<void> {
       base === out && { inheritedFrom: previous.inheritedFrom }),
     expect: previous?.expect ?? {},
     deviations: previous?.deviations ?? [],
+    // Code defaults move with component versions: inherited like expectations, to review.
+    ...(previous?.runtimeImages !== undefined && { runtimeImages: previous.runtimeImages }),
     // The recorded upgrade plan holds while the tree is the same; a new tree needs
     // `kfcharts diff <previous> <tag> --record` again.
     ...(previous?.upgrade !== undefined &&

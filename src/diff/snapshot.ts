@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import type { BuildResult } from '../build.ts';
+import { derivedImages } from '../derived-images.ts';
 import { findImageReferences, normalizeImage } from '../images.ts';
 import { isCrd, KUBERNETES_YAML, type ManifestObject, objectKey } from '../manifest/object.ts';
 import { renderTemplate } from '../rules/edit.ts';
@@ -114,6 +115,14 @@ export function snapshotOf(
         seen.add(image);
         images.push({ image, component: component.name, object: key });
       }
+    }
+    // Composed from configuration (Istio's sidecar): a tag moves there too.
+    for (const derived of derivedImages(built)) {
+      const image = normalizeImage(derived.image);
+      const known = images.some(
+        (i) => i.image === image && i.component === component.name && i.object === derived.object,
+      );
+      if (!known) images.push({ image, component: component.name, object: derived.object });
     }
   }
   const { report } = result;

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import type { UpgradePlan } from '../chart/upgrade-hooks.ts';
 import { readConfigFile } from '../config-file.ts';
 import { KfchartsError } from '../errors.ts';
+import { parseImageReference } from '../images.ts';
 import { projectRoot } from '../paths.ts';
 import { compareTags, parseTag } from './tags.ts';
 
@@ -44,6 +45,19 @@ export interface UpstreamLock {
    * is left to the operator.
    */
   readonly upgrade?: UpgradePlan;
+  /**
+   * Images a component pulls at run time that no manifest names: defaults in the
+   * component's code (src/images.ts lists them with the rest, `kfcharts images`).
+   */
+  readonly runtimeImages?: readonly RuntimeImage[];
+}
+
+/** An image named only in a component's code, with where it is written. */
+export interface RuntimeImage {
+  readonly component: string;
+  readonly image: string;
+  /** The source file and symbol, at the component's version in this release. */
+  readonly source: string;
 }
 
 export interface LockedRemoteRef {
@@ -127,6 +141,14 @@ export function readLock(path: string): UpstreamLock {
     }
     seen.add(key);
   }
+  for (const r of lock.runtimeImages ?? []) {
+    if (parseImageReference(r.image) === undefined) {
+      throw new KfchartsError(
+        'lock-invalid',
+        `${path}: runtimeImages: '${r.image}' (${r.component}) is not an image reference`,
+      );
+    }
+  }
   return lock;
 }
 
@@ -139,6 +161,7 @@ export function renderLock(lock: UpstreamLock): string {
     '#   different count is drift, reported by the build with every other drift at once.',
     '# deviations: where the charts differ from example/ built as one, allowed by verify.',
     '# upgrade: from the previous pinned release, recorded by `kfcharts diff <prev> <tag> --record`.',
+    '# runtimeImages: images components pull that only their code names; `kfcharts images` lists them.',
     stringify(lock, { lineWidth: 0 }),
   ].join('\n');
 }

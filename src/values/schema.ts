@@ -268,6 +268,34 @@ const objectStorage = object(
     ),
     existingSecretAccessKeyKey: secretKey('Key of the access key in existingSecret.', 'accesskey'),
     existingSecretSecretKeyKey: secretKey('Key of the secret key in existingSecret.', 'secretkey'),
+    pathPrefix: text(
+      "Bucket path of the profiles' artifacts: each profile's pipelines and Argo write under `<pathPrefix>/<namespace>/` (upstream: private-artifacts), so a profile's keys can be limited to its own path (when external).",
+      'private-artifacts',
+      { pattern: '^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*$', maxLength: 200 },
+    ),
+    profileCredentials: {
+      type: 'string',
+      enum: ['secret', 'shared'],
+      default: 'secret',
+      description:
+        "Object storage credentials of the profile namespaces (when external). `secret`: each profile namespace holds its own keys in the Secret `profileSecret.name` (you provide it, e.g. by ExternalSecret, with keys limited to `<bucket>/<pathPrefix>/<namespace>/`); the profile controller only points the profile's pipelines and Argo at it. `shared`: every profile namespace gets a copy of the keys above, so every user can read and overwrite every profile's artifacts (NOTES warn).",
+    },
+    profileSecret: object(
+      'The per-profile Secret (`profileCredentials: secret`), in each profile namespace.',
+      {
+        name: text(
+          'Secret name; `{namespace}` stands for the profile namespace. Not mlpipeline-minio-artifact: the profile controller owns that name.',
+          'kfp-object-storage',
+          {
+            pattern: '^([a-z0-9.-]|\\{namespace\\})+$',
+            not: { const: 'mlpipeline-minio-artifact' },
+            maxLength: 200,
+          },
+        ),
+        accessKeyKey: secretKey('Key of the access key id.', 'accesskey'),
+        secretKeyKey: secretKey('Key of the secret access key.', 'secretkey'),
+      },
+    ),
   },
   whenExternal({
     allOf: [
@@ -314,6 +342,38 @@ const jwtIssuer: Schema = {
       description:
         "Claim that becomes the `kubeflow-userid` header (Kubeflow's user name): `email` like upstream's Dex rule, or e.g. `sub` for tokens without an e-mail such as GitHub Actions' (`repo:<owner>/<repo>:...`).",
     },
+    profileBindings: {
+      type: 'array',
+      default: [],
+      description:
+        "User ids of this issuer (values of userIdClaim) that may act in a profile: each becomes a contributor of the profile as kfam makes one (a RoleBinding to ClusterRole kubeflow-<role> with kfam's `user` and `role` annotations, and an Istio AuthorizationPolicy for the `kubeflow-userid` header), in the `kubeflow` release. The profile must exist before the release that names it is installed or upgraded. See docs/machine-identities.md.",
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['user', 'profile', 'role'],
+        properties: {
+          user: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 200,
+            pattern: '^\\S+$',
+            description:
+              'The user id exactly as the claim holds it, e.g. `repo:acme/pipelines:ref:refs/heads/main`.',
+          },
+          profile: {
+            type: 'string',
+            pattern: DNS_LABEL,
+            maxLength: 63,
+            description: 'Profile (namespace) name.',
+          },
+          role: {
+            type: 'string',
+            enum: ['edit', 'view'],
+            description: "kfam's contributor roles: ClusterRole kubeflow-edit or kubeflow-view.",
+          },
+        },
+      },
+    },
   },
 };
 
@@ -323,7 +383,7 @@ const auth = object('Authentication at the ingress gateway.', {
     default: [],
     items: jwtIssuer,
     description:
-      'More token issuers for machine-to-machine calls (e.g. GitHub Actions OIDC): each gets an Istio RequestAuthentication in istio-system (user id claim → kubeflow-userid, `groups` → kubeflow-groups) and is accepted by oauth2-proxy (EXTRA_JWT_ISSUERS). A shared issuer signs tokens for anyone who asks (any GitHub repository can request any audience): grant Kubeflow access (Profiles, RBAC) only to the user ids you expect.',
+      'More token issuers for machine-to-machine calls (e.g. GitHub Actions OIDC): each gets an Istio RequestAuthentication in istio-system (user id claim → kubeflow-userid, `groups` → kubeflow-groups) and is accepted by oauth2-proxy (EXTRA_JWT_ISSUERS). A shared issuer signs tokens for anyone who asks (any GitHub repository can request any audience): grant Kubeflow access only to the user ids you expect, e.g. with `profileBindings` (user id → profile and role; docs/machine-identities.md).',
     'x-kfcharts-example': [
       { issuer: 'https://token.actions.githubusercontent.com', audiences: ['kubeflow'] },
     ],

@@ -117,10 +117,14 @@ describe('docs/upgrades/v1.11.0-to-26.03.md', () => {
     // Checked by a separate script over `kustomize build example` of both trees: 32
     // repositories change tag or digest in `image:` fields, and 5 more are named only in
     // ConfigMaps, env and args (KServe's agent and router, KFP's driver and launcher,
-    // cert-manager's ACME solver); KServe adds 4 CRDs; no workload selector, binding
-    // roleRef, Service clusterIP, StatefulSet claim template or PVC spec changes, and no
-    // CRD version or PVC goes away.
-    expect(committed).toContain('| images | 37 changed, 1 added, 0 removed |');
+    // cert-manager's ACME solver), and Istio's injected sidecar moves from 1.28.0 to
+    // 1.29.0 in the injector's config while the gateways keep 1.28.0; KServe adds 4 CRDs;
+    // no workload selector, binding roleRef, Service clusterIP, StatefulSet claim template
+    // or PVC spec changes, and no CRD version or PVC goes away.
+    expect(committed).toContain('| images | 38 changed, 1 added, 0 removed |');
+    expect(committed).toContain(
+      '- `gcr.io/istio-release/proxyv2`: `1.28.0` → `1.28.0`, `1.29.0` (cluster-local-gateway, istio)',
+    );
     expect(committed).toContain(
       '- `docker.io/kserve/kserve-controller`: `v0.15.2` → `v0.16.0` (kserve)',
     );

@@ -90,7 +90,7 @@ function measuredFigures(): Figure[] {
     {
       file: 'docs/commands.md',
       pattern: /\((\d+) for 26\.03\)/,
-      expected: `${listImages(components).length}`,
+      expected: `${listImages(components, result.upgrade, result.runtimeImages).length}`,
     },
     {
       file: 'docs/commands.md',

@@ -143,8 +143,12 @@ describe.each(TAGS)('upstream %s', (tag) => {
         region: s3.region,
         insecure: false,
       });
+      expect(argo.s3.keyFormat).toMatch(/^kubeflow\/\{\{workflow\.namespace\}\}\//);
       const controller = r.get('Deployment', 'kubeflow', 'kubeflow-pipelines-profile-controller');
       const spec = JSON.stringify(controller.spec);
+      expect(spec).toContain('"name":"KFCHARTS_S3_PATH_PREFIX","value":"kubeflow"');
+      expect(spec).toContain('"name":"KFCHARTS_S3_PROFILE_CREDENTIALS","value":"secret"');
+      expect(spec).not.toContain('KFCHARTS_S3_ACCESS_KEY');
       expect(spec).toContain(`"name":"KFCHARTS_S3_ENDPOINT","value":"${s3.endpoint}"`);
       expect(spec).toContain(`"name":"KFCHARTS_S3_BUCKET","value":"${s3.bucket}"`);
       const code = byName('ConfigMap', 'kubeflow', 'kubeflow-pipelines-profile-controller-code-');

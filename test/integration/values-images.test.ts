@@ -3,11 +3,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { buildCharts } from '../../src/build.ts';
+import { derivedImages } from '../../src/derived-images.ts';
 import {
   type FoundImage,
   findImageReferences,
   listImages,
   mirrorImage,
+  mirrorPairs,
   normalizeImage,
 } from '../../src/images.ts';
 import { isCrd, type ManifestObject, splitManifests } from '../../src/manifest/object.ts';
@@ -30,14 +32,32 @@ const QUEUE =
   'gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:40957d3ced3b185b7a78bbd771be69b0a13137dcbee5ff7f82ae738b56037d9c';
 
 /**
- * 26.03 with a registry, counted by hand with grep: 83 `image` fields outside CRDs, and 47
+ * 26.03 with a registry, counted by hand with grep: 83 `image` fields outside CRDs, and 48
  * references elsewhere (Katib 15 + 4 trial templates, Jupyter 11, KServe 7, Istio's
  * busybox, Knative's queue, cacheImage, TENSORBOARD_IMAGE, V2_DRIVER_IMAGE,
- * V2_LAUNCHER_IMAGE, VOLUME_VIEWER_IMAGE, FRONTEND_IMAGE, --executor-image,
- * --acme-http01-solver-image).
+ * V2_LAUNCHER_IMAGE, VOLUME_VIEWER_IMAGE, FRONTEND_IMAGE, VIEWER_TENSORBOARD_TF_IMAGE_NAME,
+ * --executor-image, --acme-http01-solver-image).
  */
 const COUNT_FIELDS = 83;
-const COUNT_IMAGES = 130;
+const COUNT_IMAGES = 131;
+/**
+ * Image names the consumer completes with a tag from elsewhere, set only with a registry:
+ * sync.py's FRONTEND_IMAGE (`:<KFP_VERSION>`) and the KFP UI server's
+ * VIEWER_TENSORBOARD_TF_IMAGE_NAME (`:<tfversion>`).
+ */
+const NAMES = ['ghcr.io/kubeflow/kfp-frontend', 'docker.io/tensorflow/tensorflow'];
+/** What upstream 26.03 pins, read by hand in common/istio/istio-install/base. */
+const SIDECAR = 'gcr.io/istio-release/proxyv2:1.29.0'; // patches/istio-sidecar-injector-patch.yaml
+const GATEWAY_PROXY = 'gcr.io/istio-release/proxyv2:1.28.0'; // install.yaml, Deployment istio-ingressgateway
+/** The KFP 2.16 UI's preselected TensorBoard image (upstream/26.03.yaml runtimeImages). */
+const VIEWER = 'docker.io/tensorflow/tensorflow:2.2.2';
+
+let rendering: Promise<[Rendered, Rendered]> | undefined;
+/** The five charts rendered with the registry and at defaults, once for this file. */
+function renders(): Promise<[Rendered, Rendered]> {
+  rendering ??= Promise.all([renderWith({ global: { imageRegistry: R } }), renderWith({})]);
+  return rendering;
+}
 
 interface Scanned {
   readonly object: ManifestObject;
@@ -91,17 +111,16 @@ describe('values: global.imageRegistry', () => {
   let mirrored: Rendered;
   let defaults: Rendered;
   let listed: string[];
+  let built: ManifestObject[];
 
   beforeAll(async () => {
     const result = await buildCharts({
       paths: { ...defaultPaths(), distDir: tempDir('images-dist') },
       log: () => {},
     });
-    listed = listImages(result.components);
-    [mirrored, defaults] = await Promise.all([
-      renderWith({ global: { imageRegistry: R } }),
-      renderWith({}),
-    ]);
+    listed = listImages(result.components, result.upgrade, result.runtimeImages);
+    built = result.components.flatMap((c) => c.objects);
+    [mirrored, defaults] = await renders();
   });
 
   it('every image reference of the five charts starts with the registry', () => {
@@ -121,22 +140,70 @@ describe('values: global.imageRegistry', () => {
   });
 
   it('renders exactly the images `kfcharts images` lists, through the registry', () => {
-    expect(listed.length).toBe(104);
+    expect(listed.length).toBe(106);
     expect(listed).toEqual([...new Set(listed)].sort());
-    const rendered = new Set(
-      scan(mirrored.text)
+    const mirroredObjects = splitManifests(mirrored.text, 'helm template');
+    const rendered = new Set([
+      ...scan(mirrored.text)
         .filter((s) => s.found.kind === 'image')
         .map((s) => s.found.image),
-    );
+      // the sidecar, composed from the rendered injector config
+      ...derivedImages(mirroredObjects).map((d) => d.image),
+    ]);
     // sync.py completes FRONTEND_IMAGE with KFP_VERSION: kfp-frontend:2.16.0, listed
-    const frontend = `${R}/ghcr.io/kubeflow/kfp-frontend`;
-    expect(rendered.has(frontend)).toBe(true);
+    for (const name of NAMES) {
+      expect(rendered.has(`${R}/${name}`), name).toBe(true);
+      rendered.delete(`${R}/${name}`);
+    }
     expect(listed).toContain('ghcr.io/kubeflow/kfp-frontend:2.16.0');
-    rendered.delete(frontend);
+    // the UI's own viewer image is in no object: listed from the release data
+    expect(listed).toContain(VIEWER);
+    expect(rendered.has(mirrorImage(VIEWER, R))).toBe(false);
+    rendered.add(mirrorImage(VIEWER, R));
     expect([...rendered].sort()).toEqual(listed.map((image) => mirrorImage(image, R)).sort());
     // and at defaults the render names the same images, as upstream writes them
-    const upstream = scan(defaults.text).filter((s) => s.found.kind === 'image');
-    expect([...new Set(upstream.map((s) => normalizeImage(s.found.image)))].sort()).toEqual(listed);
+    const upstream = [
+      ...scan(defaults.text)
+        .filter((s) => s.found.kind === 'image')
+        .map((s) => s.found.image),
+      ...derivedImages(splitManifests(defaults.text, 'helm template')).map((d) => d.image),
+      VIEWER,
+    ];
+    expect([...new Set(upstream.map(normalizeImage))].sort()).toEqual(listed);
+  });
+
+  it("lists the sidecar as the injector's config composes it, not as the gateway's field names it", () => {
+    // Parsed here from the built ConfigMap, the way istiod composes ProxyImage
+    // (pkg/kube/inject/inject.go): <global.hub>/<global.proxy.image>:<global.tag>.
+    const composed = (objects: readonly ManifestObject[]): string => {
+      const injector = objects.find(
+        (o) =>
+          o.kind === 'ConfigMap' &&
+          o.namespace === 'istio-system' &&
+          o.name === 'istio-sidecar-injector',
+      );
+      if (!injector) throw new Error('no istio-sidecar-injector ConfigMap');
+      const values = (parse(injector.text) as { data: { values: string } }).data.values;
+      const { global } = JSON.parse(values) as {
+        global: { hub: string; tag: string; variant: string; proxy: { image: string } };
+      };
+      expect(global.variant).toBe('');
+      return `${global.hub}/${global.proxy.image}:${global.tag}`;
+    };
+    expect(composed(built)).toBe(SIDECAR);
+    expect(listed).toContain(SIDECAR);
+    // upstream pins them apart: the fields alone would miss the sidecar's tag
+    const fields = built.flatMap((o) =>
+      findImageReferences(o)
+        .filter((f) => f.kind === 'image')
+        .map((f) => normalizeImage(f.image)),
+    );
+    expect(fields).toContain(GATEWAY_PROXY);
+    expect(fields).not.toContain(SIDECAR);
+    // with a registry the injector composes the mirrored sidecar, which `images --registry` pairs
+    const rendered = splitManifests(mirrored.text, 'helm template');
+    expect(composed(rendered)).toBe(mirrorImage(SIDECAR, R));
+    expect(mirrorPairs(listed, R)).toContainEqual([SIDECAR, mirrorImage(SIDECAR, R)]);
   });
 
   it('leaves no image as upstream wrote it, except in documentation', () => {
@@ -233,6 +300,10 @@ describe('values: global.imageRegistry', () => {
     expect(envOf(profileController, 'profile-controller', 'FRONTEND_IMAGE')?.value).toBe(
       `${R}/ghcr.io/kubeflow/kfp-frontend`,
     );
+    const ui = mirrored.get('Deployment', 'kubeflow', 'ml-pipeline-ui');
+    expect(envOf(ui, 'ml-pipeline-ui', 'VIEWER_TENSORBOARD_TF_IMAGE_NAME')?.value).toBe(
+      `${R}/docker.io/tensorflow/tensorflow`,
+    );
     const argo = mirrored.get('Deployment', 'kubeflow', 'workflow-controller');
     const executor = args(argo, 'workflow-controller');
     expect(executor[executor.indexOf('--executor-image') + 1]).toBe(
@@ -271,6 +342,8 @@ describe('values: global.imageRegistry', () => {
       'kubeflow-pipelines-profile-controller',
     );
     expect(envOf(profileController, 'profile-controller', 'FRONTEND_IMAGE')).toBeUndefined();
+    const ui = defaults.get('Deployment', 'kubeflow', 'ml-pipeline-ui');
+    expect(envOf(ui, 'ml-pipeline-ui', 'VIEWER_TENSORBOARD_TF_IMAGE_NAME')).toBeUndefined();
     expect(data(defaults, 'knative-serving', 'config-deployment')['queue-sidecar-image']).toBe(
       QUEUE,
     );
@@ -335,5 +408,177 @@ describe('global.imageRegistry and the next upstream release', () => {
     expect(deployment).toContain(
       'value: {{ with include "kfcharts.imageRegistry" $ }}{{ . }}/ghcr.io/example/archiver:v1{{ else }}ghcr.io/example/archiver:v1{{ end }}',
     );
+  });
+});
+
+/**
+ * The image references of rendered objects, found without src/images.ts (whose scanner
+ * the images rule itself uses), by a plain walk of the parsed objects:
+ * - by name: the value of a key whose name contains `image` (any case; not
+ *   `imagePullPolicy`/`imagePullSecrets`), and the strings of a list under such a key; the
+ *   value of an env entry whose name contains `IMAGE`; an args item `--…image=V`, or the
+ *   item after `--…image`;
+ * - by form, in every string anywhere (free text, scripts, template lines): a token shaped
+ *   `<registry or org>/<path>` with a `:tag` or an `@algo:hex` digest;
+ * - Istio's `hub`: the prefix itself, and an image name (no `/`) in a document with a hub
+ *   as `<hub>/<name>`, which is how istiod composes it.
+ * A string that parses as a JSON or YAML collection (ConfigMap payloads, JSON in YAML) is
+ * walked as a document; Go-template text line by line, `image: X` lines by name. Go
+ * templates and `$(VAR)` placeholders are no references; `_example` (Knative's
+ * documentation) and CustomResourceDefinitions (schemas) are skipped.
+ */
+function referencesIn(objects: readonly unknown[]): { at: string; image: string }[] {
+  const found: { at: string; image: string }[] = [];
+  const NAME_KEY = /image/i;
+  const NOT_IMAGE_KEY = /pull|version/i;
+  const FORM =
+    /^(?:[a-z0-9][a-z0-9.-]*(?::[0-9]+)?\/)+[a-z0-9][a-z0-9._-]*(?::[\w][\w.-]{0,127}|@[a-z0-9]+:[0-9a-f]{32,})(?:@[a-z0-9]+:[0-9a-f]{32,})?$/;
+  const SEPARATORS = /[\s"'`=,;()[\]{}<>|\\]+/;
+  const placeholder = (v: string) => v.includes('{{') || v.includes('$');
+  const add = (at: string, image: string) => {
+    if (image !== '' && !placeholder(image)) found.push({ at, image });
+  };
+  const byForm = (at: string, text: string) => {
+    for (const token of text.split(SEPARATORS)) if (FORM.test(token)) add(at, token);
+  };
+  const asDocument = (text: string): unknown => {
+    const t = text.trim();
+    try {
+      if (/^[{[]/.test(t)) return JSON.parse(t);
+    } catch {
+      // not JSON: YAML below
+    }
+    if (!t.includes('\n') || t.includes('{{')) return undefined;
+    try {
+      const doc = parse(t);
+      return doc !== null && typeof doc === 'object' ? doc : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const str = (at: string, value: string, named: boolean, hub: string | undefined) => {
+    const doc = asDocument(value);
+    if (doc !== undefined) return walk(`${at} › `, doc, undefined);
+    if (value.includes('\n') || value.includes('{{')) {
+      for (const [n, line] of value.split('\n').entries()) {
+        const keyed = /^\s*-?\s*image:\s*"?([^\s"]+)"?\s*$/.exec(line);
+        if (keyed) add(`${at} line ${n + 1}`, keyed[1] as string);
+        else byForm(`${at} line ${n + 1}`, line);
+      }
+      return;
+    }
+    if (named)
+      add(at, hub !== undefined && !value.includes('/') ? `${hub}/${value}` : value.trim());
+    else byForm(at, value);
+  };
+  function walk(at: string, node: unknown, hubAbove: string | undefined): void {
+    if (Array.isArray(node)) {
+      for (const [i, item] of node.entries()) {
+        const flag = i > 0 ? node[i - 1] : undefined;
+        const afterFlag = typeof flag === 'string' && /^--?[\w.-]*image$/i.test(flag);
+        if (typeof item === 'string') {
+          const inline = /^--?[\w.-]*image=(.+)$/i.exec(item);
+          if (inline) add(`${at}[${i}]`, inline[1] as string);
+          else str(`${at}[${i}]`, item, afterFlag, undefined);
+        } else walk(`${at}[${i}]`, item, hubAbove);
+      }
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const map = node as Record<string, unknown>;
+    const nonEmpty = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+    const global = map.global as Record<string, unknown> | undefined;
+    // Istio's charts: a component's own `hub`, else global.hub
+    const hub = nonEmpty(map.hub) ?? nonEmpty(global?.hub) ?? hubAbove;
+    if (nonEmpty(map.hub)) add(`${at}hub`, map.hub as string);
+    const envImage =
+      typeof map.name === 'string' && /IMAGE/.test(map.name) && typeof map.value === 'string';
+    for (const [key, value] of Object.entries(map)) {
+      if (key === '_example' || key === 'hub') continue;
+      const named =
+        (NAME_KEY.test(key) && !NOT_IMAGE_KEY.test(key)) || (envImage && key === 'value');
+      if (typeof value === 'string') str(`${at}${key}`, value, named, hub);
+      else if (named && Array.isArray(value)) {
+        for (const [i, item] of value.entries())
+          if (typeof item === 'string') str(`${at}${key}[${i}]`, item, true, hub);
+          else walk(`${at}${key}[${i}].`, item, hub);
+      } else walk(`${at}${key}.`, value, hub);
+    }
+  }
+  for (const o of objects as K8sObject[]) {
+    if (isCrd({ apiVersion: o.apiVersion, kind: o.kind })) continue;
+    walk(`${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name} `, o, undefined);
+  }
+  return found;
+}
+
+describe('global.imageRegistry: no rendered reference outside the mirror (independent walk)', () => {
+  let mirrored: Rendered;
+  let defaults: Rendered;
+  beforeAll(async () => {
+    [mirrored, defaults] = await renders();
+  });
+  const outside = (objects: readonly unknown[]) =>
+    referencesIn(objects).filter((f) => !f.image.startsWith(`${R}/`));
+  /** Istio names istiod composes from a hub: in the injector's and the `values` record's JSON. */
+  const COMPOSED = [
+    'gcr.io/istio-release/proxyv2', // injector global.proxy.image
+    'gcr.io/istio-release/proxyv2', // injector global.proxy_init.image
+    'gcr.io/istio-release/proxyv2', // values merged-values global.proxy.image
+    'gcr.io/istio-release/proxyv2', // values merged-values global.proxy_init.image
+    'gcr.io/istio-release/pilot', // values merged-values image (hub "" → global.hub)
+  ];
+
+  it('at defaults it finds what the scanner finds and the Istio compositions, all outside the mirror', () => {
+    const walked = referencesIn(defaults.objects);
+    const scanned = scan(defaults.text).map((s) => s.found.image);
+    // 129 references (131 with a registry, less FRONTEND_IMAGE and the viewer name),
+    // Istio's 3 hubs, and the 5 names composed with a hub
+    expect(scanned.length).toBe(129 + 3);
+    expect(walked.length).toBe(129 + 3 + COMPOSED.length);
+    expect(walked.map((f) => f.image).sort()).toEqual([...scanned, ...COMPOSED].sort());
+    expect(outside(defaults.objects)).toEqual(walked);
+  });
+
+  it('with a registry every reference it finds, in any field or ConfigMap, is in the mirror', () => {
+    const walked = referencesIn(mirrored.objects);
+    expect(walked.length).toBe(131 + 3 + COMPOSED.length);
+    expect(outside(mirrored.objects)).toEqual([]);
+  });
+
+  it('reports references planted where consumers read them', () => {
+    const planted = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'planted', namespace: 'kubeflow' },
+      data: {
+        'runtime.json': JSON.stringify({
+          runtime: { helper: { image: 'quay.io/acme/helper:v1' } },
+        }),
+        'script.sh': `#!/bin/sh\nexec crane copy registry.acme.example/tools/x@sha256:${'a'.repeat(64)} y\n`,
+        'nested.yaml':
+          'values: |\n  {"global": {"hub": "docker.io/acme", "proxy": {"image": "p"}}}\n',
+      },
+    };
+    const deployment = structuredClone(mirrored.get('Deployment', 'kubeflow', 'ml-pipeline'));
+    const api = (
+      deployment as unknown as {
+        spec: { template: { spec: { containers: { env: unknown[]; args?: string[] }[] } } };
+      }
+    ).spec.template.spec.containers[0];
+    if (!api) throw new Error('ml-pipeline has no container');
+    api.env.push({ name: 'WORKER_IMAGE', value: 'busybox:1.36' });
+    api.args = ['--sidecar-image', 'ghcr.io/acme/sidecar:v2'];
+    const others = mirrored.objects.filter(
+      (o) => !(o.kind === 'Deployment' && o.metadata.name === 'ml-pipeline'),
+    );
+    expect(outside([...others, planted, deployment]).map((f) => f.image)).toEqual([
+      'quay.io/acme/helper:v1',
+      `registry.acme.example/tools/x@sha256:${'a'.repeat(64)}`,
+      'docker.io/acme',
+      'docker.io/acme/p',
+      'busybox:1.36',
+      'ghcr.io/acme/sidecar:v2',
+    ]);
   });
 });

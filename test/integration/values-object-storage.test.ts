@@ -154,16 +154,21 @@ describe('values: global.objectStorage', () => {
       'KFCHARTS_S3_REGION',
       'KFCHARTS_S3_SECURE',
       'KFCHARTS_S3_BUCKET',
-      'KFCHARTS_S3_ACCESS_KEY',
-      'KFCHARTS_S3_SECRET_KEY',
+      'KFCHARTS_S3_PATH_PREFIX',
+      'KFCHARTS_S3_PROFILE_CREDENTIALS',
+      'KFCHARTS_S3_PROFILE_SECRET',
+      'KFCHARTS_S3_PROFILE_SECRET_ACCESS_KEY_KEY',
+      'KFCHARTS_S3_PROFILE_SECRET_SECRET_KEY_KEY',
     ]);
     const controllerEnv = (name: string) => envOf(controller, 'profile-controller', name);
     expect(controllerEnv('KFCHARTS_S3_ENDPOINT')?.value).toBe('s3.eu-west-1.amazonaws.com');
     expect(controllerEnv('KFCHARTS_S3_REGION')?.value).toBe('eu-west-1');
     expect(controllerEnv('KFCHARTS_S3_SECURE')?.value).toBe('true');
     expect(controllerEnv('KFCHARTS_S3_BUCKET')?.value).toBe('kf-artifacts');
-    expect(controllerEnv('KFCHARTS_S3_ACCESS_KEY')?.valueFrom).toEqual(INLINE_REFS.accesskey);
-    expect(controllerEnv('KFCHARTS_S3_SECRET_KEY')?.valueFrom).toEqual(INLINE_REFS.secretkey);
+    // profiles get their own keys (profileCredentials: secret): the shared ones stay out
+    expect(controllerEnv('KFCHARTS_S3_PROFILE_CREDENTIALS')?.value).toBe('secret');
+    expect(controllerEnv('KFCHARTS_S3_PROFILE_SECRET')?.value).toBe('kfp-object-storage');
+    expect(controllerEnv('KFCHARTS_S3_PATH_PREFIX')?.value).toBe('private-artifacts');
     const podMetadata = (controller as unknown as { spec: { template: { metadata: object } } }).spec
       .template.metadata;
     expect(podMetadata).toMatchObject({
@@ -243,6 +248,8 @@ describe('values: global.objectStorage', () => {
       existingSecret: 'kf-s3',
       existingSecretAccessKeyKey: 'AWS_ACCESS_KEY_ID',
       existingSecretSecretKeyKey: 'AWS_SECRET_ACCESS_KEY',
+      // the profile controller reads the shared keys only to hand them out
+      profileCredentials: 'shared',
       // Ignored with existingSecret: must not appear anywhere.
       accessKey: 'IGNORED-ACCESS-KEY',
       secretKey: 'IGNORED-SECRET-KEY',

@@ -38,6 +38,28 @@ describe('readLock', () => {
     for (const ref of lock.remoteCache.refs) expect(ref.sha256).toMatch(HEX64);
   });
 
+  it('refuses a runtimeImages entry that is not an image reference, naming it', () => {
+    const lock = parse(readFileSync(releaseDataPath('26.03'), 'utf8')) as UpstreamLock;
+    const bad = {
+      ...lock,
+      runtimeImages: [
+        {
+          component: 'pipelines',
+          image: 'Tensorflow:2',
+          source: 'kubeflow/pipelines somewhere in the UI',
+        },
+      ],
+    };
+    const error = thrown(() => readLock(writeLock(stringify(bad))));
+    expect(error.code).toBe('lock-invalid');
+    expect(error.message).toContain(
+      "runtimeImages: 'Tensorflow:2' (pipelines) is not an image reference",
+    );
+    expect(readLock(releaseDataPath('26.03')).runtimeImages?.map((r) => r.image)).toEqual([
+      'tensorflow/tensorflow:2.2.2',
+    ]);
+  });
+
   it('pins 26.03 and v1.11.0; the newest is the default', () => {
     expect(pinnedTags()).toEqual(['v1.11.0', '26.03']);
     expect(pinnedReleasePath(undefined)).toBe(releaseDataPath('26.03'));

@@ -229,8 +229,23 @@ function imagesRule(scan: (o: ManifestObject) => FoundImage[]): ObjectRule {
 }
 
 /**
- * The image rules: the generic rewrite, and the targeted check that sync.py still reads
- * FRONTEND_IMAGE (which the rewrite sets for the pipelines profile controller).
+ * The KFP UI's server starts TensorBoard viewers from VIEWER_TENSORBOARD_TF_IMAGE_NAME,
+ * defaulting in code to tensorflow/tensorflow (kubeflow/pipelines
+ * frontend/server/configs.ts), with `:<tfversion>` appended when a client asks by
+ * version (server/k8s-helper.ts): with a registry the env var is set. The UI itself sends
+ * a whole image instead (release data `runtimeImages`), which no setting redirects.
+ */
+const VIEWER = {
+  deployment: ['Deployment', 'kubeflow', 'ml-pipeline-ui'] as Target,
+  container: 'ml-pipeline-ui',
+  env: 'VIEWER_TENSORBOARD_TF_IMAGE_NAME',
+  image: 'docker.io/tensorflow/tensorflow',
+};
+
+/**
+ * The image rules: the generic rewrite, the targeted check that sync.py still reads
+ * FRONTEND_IMAGE (which the rewrite sets for the pipelines profile controller), and the
+ * KFP UI's viewer image name under a registry.
  */
 export function imageRules(): ObjectRule[] {
   const cache = new Map<string, FoundImage[]>();
@@ -258,5 +273,18 @@ export function imageRules(): ObjectRule[] {
         ).includes(FRONTEND.default),
       apply: (object) => object,
     },
+    templateRule({
+      id: 'images-pipelines-viewer',
+      description: `ml-pipeline-ui: ${VIEWER.env} (KFP's code default tensorflow/tensorflow) through global.imageRegistry`,
+      component: 'pipelines',
+      select: selectObject(...VIEWER.deployment),
+      edit(e) {
+        // Appended only with a registry: at defaults the server keeps its code default.
+        e.append([...container(VIEWER.container), 'env'], `(${REGISTRY})`, [
+          `- name: ${VIEWER.env}`,
+          `  value: {{ ${REGISTRY} }}/${VIEWER.image}`,
+        ]);
+      },
+    }),
   ];
 }

@@ -23,16 +23,23 @@ import {
  * of upstream's in-cluster SeaweedFS. The API server, the UI, Argo's controller-wide
  * artifact repository and the kubeflow namespace's kfp-launcher point at the store;
  * the pipelines profile controller runs kfcharts' sync.py
- * (charts/pipelines/sync-external-s3.py), which gives every profile namespace the shared
- * credentials and kfp-launcher/Argo configuration for the store instead of minting
- * SeaweedFS IAM users. Credentials live only in the Secret mlpipeline-minio-artifact
- * (or existingSecret); everything else reads them by secretKeyRef.
+ * (charts/pipelines/sync-external-s3.py), which gives every profile namespace kfp-launcher
+ * and Argo configuration for the store under the profile's own path
+ * `<pathPrefix>/<namespace>/`, with the profile's own credentials (a Secret the user
+ * provides in each profile namespace, `profileCredentials: secret`) or, only when asked
+ * for, the shared ones (`shared`), instead of minting SeaweedFS IAM users. The shared
+ * credentials live only in the Secret mlpipeline-minio-artifact (or existingSecret);
+ * everything else reads them by secretKeyRef.
  */
 const OS = OBJECT_STORAGE;
 const EXTERNAL = `${OS}.external`;
 const EXISTING = and(EXTERNAL, `${OS}.existingSecret`);
 const INLINE = and(EXTERNAL, not(`${OS}.existingSecret`));
 const WITH_REGION = and(EXTERNAL, `${OS}.region`);
+/** Profiles get the shared keys (an explicit opt-in; NOTES warn). */
+const SHARED = and(EXTERNAL, `(eq (toString ${OS}.profileCredentials) "shared")`);
+/** Upstream's per-profile path prefix, in sync.py and Argo's keyFormat. */
+const UPSTREAM_PREFIX = 'private-artifacts';
 
 const SECRET = 'mlpipeline-minio-artifact';
 const SECRET_KEYS = {
@@ -179,6 +186,14 @@ export const objectStorageRules: readonly ObjectRule[] = [
         `endpoint: ${json(`${OS}.endpoint`)}`,
       );
       line('bucket: "mlpipeline"', `bucket: ${json(`${OS}.bucket`)}`);
+      // keyFormat is a JSON-quoted string: the prefix goes in as the inside of one.
+      e.replaceInScalar(repository, `keyFormat: "${UPSTREAM_PREFIX}/`, 1, (o) =>
+        ifElse(
+          EXTERNAL,
+          `keyFormat: "{{ ${OS}.pathPrefix | toString | toJson | include "kfcharts.escapeControls" | trimPrefix "\\"" | trimSuffix "\\"" }}/`,
+          o,
+        ),
+      );
       // region goes on its own line below insecure, at the same indentation.
       e.replaceInScalar(repository, '\n      insecure: true', 1, (o) =>
         ifElse(
@@ -256,6 +271,19 @@ export const objectStorageRules: readonly ObjectRule[] = [
         `  value: ${json(`${OS}.secure`)}`,
         '- name: KFCHARTS_S3_BUCKET',
         `  value: ${json(`${OS}.bucket`)}`,
+        '- name: KFCHARTS_S3_PATH_PREFIX',
+        `  value: ${json(`${OS}.pathPrefix`)}`,
+        '- name: KFCHARTS_S3_PROFILE_CREDENTIALS',
+        `  value: ${json(`${OS}.profileCredentials`)}`,
+        '- name: KFCHARTS_S3_PROFILE_SECRET',
+        `  value: ${json(`${OS}.profileSecret.name`)}`,
+        '- name: KFCHARTS_S3_PROFILE_SECRET_ACCESS_KEY_KEY',
+        `  value: ${json(`${OS}.profileSecret.accessKeyKey`)}`,
+        '- name: KFCHARTS_S3_PROFILE_SECRET_SECRET_KEY_KEY',
+        `  value: ${json(`${OS}.profileSecret.secretKeyKey`)}`,
+      ]);
+      // The shared keys reach the controller only when profiles are to get them.
+      e.append(envPath, SHARED, [
         ...secretKeyRefLines('KFCHARTS_S3_ACCESS_KEY', 'accesskey'),
         ...secretKeyRefLines('KFCHARTS_S3_SECRET_KEY', 'secretkey'),
       ]);
