@@ -32,6 +32,11 @@ export function exec(
     child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
     child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     child.on('error', reject);
+    // A program that exits without reading its input (a failure, or a tool that needs none)
+    // closes the pipe: EPIPE here is not an error of its own, the exit code tells the story.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
     child.on('close', (code, signal) => {
       resolvePromise({
         stdout: Buffer.concat(stdout).toString('utf8'),

@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { exec } from '../../src/tools/exec.ts';
 import { resolveTool } from '../../src/tools/resolve.ts';
 import { thrown } from './helpers.ts';
 
@@ -27,5 +28,13 @@ describe('resolveTool', () => {
     expect(error.code).toBe('tool-missing');
     expect(error.message).toContain(`${join(empty, 'kubectl/kubectl')} is missing: run \`npm ci\``);
     expect(error.message).toContain('or set KFCHARTS_KUBECTL');
+  });
+});
+
+describe('exec', () => {
+  it('reports the exit code of a program that exits without reading its input (EPIPE)', async () => {
+    // 16 MiB outgrows any pipe buffer: the write fails with EPIPE after the program exits.
+    const result = await exec('sh', ['-c', 'exit 3'], { input: 'x'.repeat(16 << 20) });
+    expect(result.exitCode).toBe(3);
   });
 });
