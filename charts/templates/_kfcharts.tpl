@@ -18,7 +18,7 @@ schema validation (`helm install --skip-schema-validation`).
 {{- /*
 kfcharts.liveWebhookField: the value of field F of the webhook named W in the live webhook
 configuration (list apiVersion kind name W F), as JSON (a YAML flow value), or "" when the
-object, the entry or the field does not exist (a first install; `helm template`, where
+object, the entry or the field (or its value is null) does not exist (a first install; `helm template`, where
 `lookup` finds nothing). A controller rewrites these fields (docs/server-side-apply.md):
 applying its value back is no server-side-apply conflict, and Helm 3's three-way merge
 finds nothing to change.
@@ -28,7 +28,7 @@ finds nothing to change.
 {{- $name := index . 3 -}}
 {{- $field := index . 4 -}}
 {{- range $w := ($live.webhooks | default list) -}}
-{{- if and (kindIs "map" $w) (eq (toString $w.name) $name) (hasKey $w $field) -}}
+{{- if and (kindIs "map" $w) (eq (toString $w.name) $name) (hasKey $w $field) (not (kindIs "invalid" (get $w $field))) -}}
 {{- get $w $field | toJson | include "kfcharts.escapeControls" -}}
 {{- end -}}
 {{- end -}}

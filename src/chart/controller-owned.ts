@@ -277,7 +277,10 @@ export function lintControllerOwned(
   );
   const findings = findControllerOwned(parsed);
   const rendersLive = (f: ControllerOwnedFinding, i: number) =>
-    objects[i]?.edits?.some((e) => e.rule === liveRule && e.template.includes(`${f.liveCall}`));
+    f.liveCall !== undefined &&
+    objects[i]?.edits?.some(
+      (e) => e.rule === liveRule && e.template.includes(f.liveCall as string),
+    );
   const failing = findings.filter(
     (f) =>
       f.handling === 'absent' ||

@@ -214,12 +214,12 @@ async function verifyAgainst(
   });
   // And none may remain in what Helm renders (the build's lint, again on the render),
   // except the `live` ones whose template renders the live object's value once it exists.
-  const controllerOwned = findControllerOwned(rendered.map((o) => o.value as K8sObject)).filter(
-    (f) => f.handling === 'absent' || !templateRendersLive(chartsDir, rendered, f),
-  );
-  const controllerOwnedLive = findControllerOwned(rendered.map((o) => o.value as K8sObject)).filter(
-    (f) => f.handling === 'live' && templateRendersLive(chartsDir, rendered, f),
-  );
+  const owned = findControllerOwned(rendered.map((o) => o.value as K8sObject)).map((f) => ({
+    f,
+    live: f.handling === 'live' && templateRendersLive(chartsDir, rendered, f),
+  }));
+  const controllerOwned = owned.filter((x) => !x.live).map((x) => x.f);
+  const controllerOwnedLive = owned.filter((x) => x.live).map((x) => x.f);
 
   const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
     const expected = indexByKey(

@@ -60,6 +60,10 @@ export async function startFakeApiServer(
   dir: string,
   resources: readonly FakeResource[],
   objects: readonly FakeObject[],
+  options: {
+    /** GETs a deleted object still answers, as while its finalizers run. */
+    readonly lingerAfterDelete?: number;
+  } = {},
 ): Promise<FakeApiServer> {
   const routes = new Map<string, unknown>();
   routes.set('/version', { major: '1', minor: '35', gitVersion: 'v1.35.0' });
@@ -96,16 +100,22 @@ export async function startFakeApiServer(
     routes.set(`${base}${ns}/${r.plural}/${o.metadata.name}`, o);
   }
   const isDiscovery = (path: string) => discovery.has(path);
+  /** Deleted objects: how many more GETs still find them. */
+  const lingering = new Map<string, number>();
   const requests: string[] = [];
   const server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0] as string;
     requests.push(`${req.method} ${path}`);
     if (req.method === 'DELETE' && routes.has(path) && !isDiscovery(path)) {
-      const deleted = routes.get(path);
-      routes.delete(path);
+      lingering.set(path, options.lingerAfterDelete ?? 0);
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(deleted));
-      return;
+      res.end(JSON.stringify(routes.get(path)));
+    }
+    if (req.method === 'DELETE') return;
+    const linger = lingering.get(path);
+    if (linger !== undefined) {
+      if (linger === 0) routes.delete(path);
+      lingering.set(path, linger - 1);
     }
     const list = /\/secrets$/.test(path) && req.method === 'GET';
     const body = routes.get(path) ?? (list && { kind: 'SecretList', apiVersion: 'v1', items: [] });
