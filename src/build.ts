@@ -16,9 +16,14 @@ import {
 } from './components.ts';
 import { type ReleaseSnapshot, snapshotOf } from './diff/snapshot.ts';
 import { KfchartsError } from './errors.ts';
-import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
+import {
+  type BuildTarget,
+  type KustomizeOptions,
+  type KustomizeOutput,
+  kustomizeAll,
+} from './kustomize/build.ts';
 import { kustomizeComponents } from './kustomize/example-overlay.ts';
-import { splitManifests } from './manifest/object.ts';
+import { type ManifestObject, objectKey, splitManifests } from './manifest/object.ts';
 import { namespacedWithoutNamespace } from './manifest/scope.ts';
 import { projectRoot } from './paths.ts';
 import { checkInstallOrder } from './release/order.ts';
@@ -28,8 +33,10 @@ import {
   type ReleasePlan,
   readReleaseLayout,
 } from './release/plan.ts';
+import { dashboardLinksRule } from './rules/dashboard-links.ts';
 import { defaultNamespaceRule } from './rules/default-namespace.ts';
 import { keepRule } from './rules/keep.ts';
+import { namespaceValueRule } from './rules/namespace-value.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import { aggregatedRulesRule, injectedCaBundleRule } from './rules/server-side-apply.ts';
 import { valuesRules } from './rules/values/index.ts';
@@ -278,18 +285,40 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const tree = await resolveUpstream(options);
   const data = releaseDataOf(tree, options.lockPath);
   const example = readExample(tree.dir);
-  const resolution = resolveComponents(tree.dir, known, example);
+  const resolution = resolveComponents(
+    tree.dir,
+    known,
+    example,
+    data?.lock.choices?.optional,
+    data?.lock.upstream.tag === tree.tag,
+  );
   const list = resolution.components;
   const kustomize = {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: options.useCache === false ? undefined : join(options.paths.cacheDir, 'kustomize'),
   };
-  const { outputs, reach } = await kustomizeComponents(
-    list,
-    tree.dir,
-    example.transforms,
-    (targets, extra) => kustomizeAll(targets, tree, { ...kustomize, ...extra }),
-  );
+  const build = (targets: readonly BuildTarget[], extra?: Partial<KustomizeOptions>) =>
+    kustomizeAll(targets, tree, { ...kustomize, ...extra });
+  // Optional components (release data `choices`) are built as upstream documents them,
+  // `kustomize build <path>` on their own, without example/'s transforms (docs/choices.md).
+  const [main, optional] = await Promise.all([
+    kustomizeComponents(
+      list.filter((c) => !c.optional),
+      tree.dir,
+      example.transforms,
+      build,
+    ),
+    kustomizeComponents(
+      list.filter((c) => c.optional),
+      tree.dir,
+      [],
+      build,
+    ),
+  ]);
+  const byName = new Map([...main.outputs, ...optional.outputs].map((o) => [o.name, o]));
+  // In component-list order, as every later stage expects.
+  const outputs = list.map((c) => byName.get(c.name) as KustomizeOutput);
+  const reach = main.reach;
   if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
   return { releasesFile, known, layout, tree, data, resolution, outputs, reach };
 }
@@ -317,12 +346,31 @@ function finishBuild(
   );
   // Text changes first (namespace policy, keep, fields controllers own); values rules
   // record template edits on the final text.
+  // Optional components installed into a namespace of the user's choice take it from a
+  // value instead of `default` (docs/choices.md).
+  const valueNamespaced = new Set(list.filter((c) => c.namespaceValue).map((c) => c.name));
+  // By key, decided on kustomize's text: the keep rule changes a PVC's text before this runs.
+  const withoutNamespace = new Set(
+    built
+      .filter((c) => valueNamespaced.has(c.component.name))
+      .flatMap((c) =>
+        c.objects.filter(namespaced).map((o) => `${c.component.name} ${objectKey(o)}`),
+      ),
+  );
+  const defaultNamespace = defaultNamespaceRule(namespaced);
   const rules = [
-    defaultNamespaceRule(namespaced),
+    {
+      ...defaultNamespace,
+      matches: (o: ManifestObject, c: string) =>
+        !valueNamespaced.has(c) && defaultNamespace.matches(o, c),
+    },
     ...layout.keep.map((kind) => keepRule(kind)),
     aggregatedRulesRule(),
     injectedCaBundleRule(),
+    // Edits, not text changes: after the text changes above, before the values rules.
+    namespaceValueRule(valueNamespaced, (o, c) => withoutNamespace.has(`${c} ${objectKey(o)}`)),
     ...valuesRules(),
+    ...[dashboardLinksRule(list)].filter((r) => r !== undefined),
   ];
   const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).

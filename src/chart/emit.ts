@@ -96,7 +96,10 @@ function emitChart(
     }),
   );
   const present = release.components.map((c) => c.component);
-  files.set(`${root}/values.yaml`, chartValuesYaml(release.name, input.tag, present));
+  files.set(
+    `${root}/values.yaml`,
+    chartValuesYaml(release.name, input.tag, present, input.components),
+  );
   files.set(
     `${root}/values.schema.json`,
     json(chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan))),
@@ -145,8 +148,8 @@ function emitChart(
         annotations: { 'kfcharts.dev/upstream-path': component.paths.join(',') },
       }),
     );
-    files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
-    files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
+    files.set(`${dir}/values.yaml`, subchartValuesYaml(component, input.components));
+    files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component, input.components)));
     files.set(`${dir}/templates/_kfcharts.tpl`, helpers);
     for (const [name, text] of extraTemplates(component.name, release.name)) {
       files.set(`${dir}/templates/${name}`, text);

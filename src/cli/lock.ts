@@ -50,6 +50,8 @@ export async function lockCommand(args: string[]): Promise<void> {
       base === out && { inheritedFrom: previous.inheritedFrom }),
     expect: previous?.expect ?? {},
     deviations: previous?.deviations ?? [],
+    // Choices carry over like expectations: a listed path the new tree lacks fails its build.
+    ...(previous?.choices !== undefined && { choices: previous.choices }),
     // The recorded upgrade plan holds while the tree is the same; a new tree needs
     // `kfcharts diff <previous> <tag> --record` again.
     ...(previous?.upgrade !== undefined &&

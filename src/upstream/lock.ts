@@ -38,6 +38,8 @@ export interface UpstreamLock {
   readonly expect?: Readonly<Record<string, number>>;
   /** Differences from example/ built as one that verify allows (src/verify/deviations.ts). */
   readonly deviations?: readonly KnownDeviation[];
+  /** Upstream's choices beyond example/ offered as values (docs/choices.md). */
+  readonly choices?: Choices;
   /**
    * Upgrading from the previous pinned release (src/chart/upgrade-hooks.ts), recorded by
    * `kfcharts diff <previous> <tag> --record`: what the pre-upgrade hooks delete and what
@@ -51,6 +53,31 @@ export interface LockedRemoteRef {
   readonly cachePath: string;
   /** treeHash() of the ref's cache root. */
   readonly sha256: string;
+}
+
+/** Upstream's choices this release offers as values (docs/choices.md). */
+export interface Choices {
+  readonly optional?: readonly OptionalComponent[];
+}
+
+/** A component upstream offers beside example/: its own subchart, off by default. */
+export interface OptionalComponent {
+  readonly name: string;
+  readonly description: string;
+  /** Built and rendered as one component (Model Registry: server, Istio options, UI). */
+  readonly paths: readonly string[];
+  readonly experimental?: boolean;
+  /** 'value': its manifests carry no namespace; `<name>.namespace` sets it. */
+  readonly namespace?: 'value';
+  /** The Central Dashboard menu link upstream asks users to add by hand. */
+  readonly dashboardLink?: DashboardLink;
+}
+
+export interface DashboardLink {
+  readonly icon: string;
+  readonly link: string;
+  readonly text: string;
+  readonly type: string;
 }
 
 export interface KnownDeviation {
@@ -127,6 +154,16 @@ export function readLock(path: string): UpstreamLock {
     }
     seen.add(key);
   }
+  const names = new Set<string>();
+  for (const o of lock.choices?.optional ?? []) {
+    if (names.has(o.name)) {
+      throw new KfchartsError(
+        'lock-invalid',
+        `${path}: optional component '${o.name}' is listed twice`,
+      );
+    }
+    names.add(o.name);
+  }
   return lock;
 }
 
@@ -138,6 +175,7 @@ export function renderLock(lock: UpstreamLock): string {
     '# expect: targeted rules (src/rules/) and how many objects each must change here; a',
     '#   different count is drift, reported by the build with every other drift at once.',
     '# deviations: where the charts differ from example/ built as one, allowed by verify.',
+    "# choices: upstream's optional components offered as values (docs/choices.md).",
     '# upgrade: from the previous pinned release, recorded by `kfcharts diff <prev> <tag> --record`.',
     stringify(lock, { lineWidth: 0 }),
   ].join('\n');

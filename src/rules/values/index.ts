@@ -3,6 +3,7 @@ import { authRules } from './auth.ts';
 import { databaseRules } from './database.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
+import { modelRegistryRules } from './model-registry.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
 import { restartRules } from './restart.ts';
@@ -16,6 +17,7 @@ export function valuesRules(): ObjectRule[] {
   const at = (file: string) => `src/rules/values/${file}`;
   return [
     ...definedIn(at('database.ts'), databaseRules),
+    ...definedIn(at('model-registry.ts'), modelRegistryRules),
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
     ...definedIn(at('domain.ts'), domainRules),
