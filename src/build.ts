@@ -7,6 +7,7 @@ import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { planUpgrade, type UpgradePlan } from './chart/upgrade-hooks.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
+  type Component,
   type ComponentObjects,
   type ComponentResolution,
   defaultComponentsPath,
@@ -44,6 +45,7 @@ import { Kubectl } from './tools/kubectl.ts';
 import { listFiles, sha256 } from './upstream/hash.ts';
 import { nearestReleasePath, readLock, type UpstreamLock } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
+import { mergeVariants, type VariantBuild, variantBuilds, variantComponent } from './variants.ts';
 
 export interface BuildOptions extends UpstreamOptions {
   /** Known component names by upstream path (default components.yaml). */
@@ -240,7 +242,13 @@ function chartsKey(p: PreparedBuild, previous: string | undefined): string {
         lockedRefs: p.tree.lockedRefs,
         chartRevision: p.tree.chartRevision,
       },
-      outputs: p.outputs.map((o) => [o.name, o.path, sha256(o.yaml), o.dirs, o.error ?? null]),
+      outputs: [...p.outputs, ...p.variantOutputs].map((o) => [
+        o.name,
+        o.path,
+        sha256(o.yaml),
+        o.dirs,
+        o.error ?? null,
+      ]),
     }),
   );
 }
@@ -275,6 +283,9 @@ interface PreparedBuild {
   readonly resolution: ComponentResolution;
   readonly outputs: readonly KustomizeOutput[];
   readonly reach: BuildReport['exampleTransforms'];
+  readonly variants: readonly VariantBuild[];
+  /** kustomize's output of each variant path, in the order of `variants`. */
+  readonly variantOutputs: readonly KustomizeOutput[];
 }
 
 async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
@@ -285,13 +296,27 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const tree = await resolveUpstream(options);
   const data = releaseDataOf(tree, options.lockPath);
   const example = readExample(tree.dir);
-  const resolution = resolveComponents(
+  const ownData = data?.lock.upstream.tag === tree.tag;
+  const resolved = resolveComponents(
     tree.dir,
     known,
     example,
     data?.lock.choices?.optional,
-    data?.lock.upstream.tag === tree.tag,
+    ownData,
   );
+  // Variants (docs/choices.md): each non-default path of a component, built beside it.
+  const variantData = data?.lock.choices?.variants ?? [];
+  const variants = variantBuilds(variantData, resolved.components, tree.dir, ownData);
+  const resolution: ComponentResolution = {
+    ...resolved,
+    components: resolved.components.map((c) => {
+      const v = variantData.find((x) => x.component === c.name);
+      const paths = v?.paths.filter((p) =>
+        variants.some((b) => b.component === c.name && b.path === p.path),
+      );
+      return v && paths && paths.length > 0 ? { ...c, variants: { values: v.values, paths } } : c;
+    }),
+  };
   const list = resolution.components;
   const kustomize = {
     kubectl: options.kubectl ?? new Kubectl(),
@@ -301,7 +326,7 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
     kustomizeAll(targets, tree, { ...kustomize, ...extra });
   // Optional components (release data `choices`) are built as upstream documents them,
   // `kustomize build <path>` on their own, without example/'s transforms (docs/choices.md).
-  const [main, optional] = await Promise.all([
+  const [main, optional, variantBuilt] = await Promise.all([
     kustomizeComponents(
       list.filter((c) => !c.optional),
       tree.dir,
@@ -314,13 +339,33 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
       [],
       build,
     ),
+    // A variant replaces example/'s entry: built through example/'s transforms like it.
+    kustomizeComponents(
+      variants.map((b) =>
+        variantComponent(list.find((c) => c.name === b.component) as Component, b),
+      ),
+      tree.dir,
+      example.transforms,
+      build,
+    ),
   ]);
   const byName = new Map([...main.outputs, ...optional.outputs].map((o) => [o.name, o]));
   // In component-list order, as every later stage expects.
   const outputs = list.map((c) => byName.get(c.name) as KustomizeOutput);
   const reach = main.reach;
   if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
-  return { releasesFile, known, layout, tree, data, resolution, outputs, reach };
+  return {
+    releasesFile,
+    known,
+    layout,
+    tree,
+    data,
+    resolution,
+    outputs,
+    reach,
+    variants,
+    variantOutputs: variantBuilt.outputs,
+  };
 }
 
 /** The second half: pure, from kustomize's outputs to chart files in memory. */
@@ -329,7 +374,8 @@ function finishBuild(
   options: BuildOptions,
   previous: ReleaseSnapshot | undefined,
 ): BuildResult {
-  const { releasesFile, layout, tree, data, resolution, outputs, reach } = prepared;
+  const { releasesFile, layout, tree, data, resolution, outputs, reach, variants, variantOutputs } =
+    prepared;
   const list = resolution.components;
   const built: ComponentObjects[] = list.map((component, i) => ({
     component,
@@ -357,22 +403,53 @@ function finishBuild(
         c.objects.filter(namespaced).map((o) => `${c.component.name} ${objectKey(o)}`),
       ),
   );
-  const defaultNamespace = defaultNamespaceRule(namespaced);
-  const rules = [
-    {
-      ...defaultNamespace,
-      matches: (o: ManifestObject, c: string) =>
-        !valueNamespaced.has(c) && defaultNamespace.matches(o, c),
-    },
-    ...layout.keep.map((kind) => keepRule(kind)),
-    aggregatedRulesRule(),
-    injectedCaBundleRule(),
-    // Edits, not text changes: after the text changes above, before the values rules.
-    namespaceValueRule(valueNamespaced, (o, c) => withoutNamespace.has(`${c} ${objectKey(o)}`)),
-    ...valuesRules(),
-    ...[dashboardLinksRule(list)].filter((r) => r !== undefined),
-  ];
-  const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
+  const rulesFor = (namespaced: (o: ManifestObject) => boolean) => {
+    const defaultNamespace = defaultNamespaceRule(namespaced);
+    return [
+      {
+        ...defaultNamespace,
+        matches: (o: ManifestObject, c: string) =>
+          !valueNamespaced.has(c) && defaultNamespace.matches(o, c),
+      },
+      ...layout.keep.map((kind) => keepRule(kind)),
+      aggregatedRulesRule(),
+      injectedCaBundleRule(),
+      // Edits, not text changes: after the text changes above, before the values rules.
+      namespaceValueRule(valueNamespaced, (o, c) => withoutNamespace.has(`${c} ${objectKey(o)}`)),
+      ...valuesRules(),
+      ...[dashboardLinksRule(list)].filter((r) => r !== undefined),
+    ];
+  };
+  const rules = rulesFor(namespaced);
+  const ruled = applyRules(rules, built, data?.lock.expect ?? {});
+  const { findings } = ruled;
+  // Each variant's objects through the same rules; its expectations are the default
+  // build's, so only a rule that cannot change an object it selects is drift here.
+  const drift = [...ruled.drift];
+  const variantObjects = variants.map((b, i) => {
+    const component = list.find((c) => c.name === b.component) as Component;
+    const objects = splitManifests(
+      variantOutputs[i]?.yaml ?? '',
+      `kustomize build of variant ${b.path} of '${b.component}'`,
+    );
+    const scoped = namespacedWithoutNamespace([
+      { name: component.name, objects },
+      ...built.map((c) => ({ name: c.component.name, objects: c.objects })),
+    ]);
+    const result = applyRules(rulesFor(scoped), [{ component, objects }], {});
+    drift.push(
+      ...result.drift
+        .filter((d) => d.object !== undefined)
+        .map((d) => ({ ...d, component: `${b.component} (variant ${b.path})` })),
+    );
+    return result.components[0]?.objects ?? [];
+  });
+  const components = mergeVariants(
+    ruled.components,
+    variants,
+    variantObjects,
+    (name) => list.find((c) => c.name === name)?.variants?.values ?? [],
+  );
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).
   const controllerOwned = lintControllerOwned(
     components.map((c) => ({ name: c.component.name, objects: c.objects })),

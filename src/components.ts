@@ -6,7 +6,7 @@ import { KfchartsError } from './errors.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomize/kustomization.ts';
 import type { ManifestObject } from './manifest/object.ts';
 import { projectRoot } from './paths.ts';
-import type { DashboardLink, OptionalComponent } from './upstream/lock.ts';
+import type { DashboardLink, OptionalComponent, Variant } from './upstream/lock.ts';
 
 /** One component: one subchart, built from one or more entries of upstream's example/. */
 export interface Component {
@@ -28,6 +28,8 @@ export interface Component {
   readonly namespaceValue?: boolean;
   /** The Central Dashboard menu link upstream asks users to add by hand. */
   readonly dashboardLink?: DashboardLink;
+  /** Values whose non-default choices replace its path (release data `choices.variants`). */
+  readonly variants?: Pick<Variant, 'values' | 'paths'>;
 }
 
 /** A component with the objects its kustomize build printed (after rules). */

@@ -28,6 +28,28 @@ export function ownSchemas(
       'x-kfcharts-example': 'kubeflow',
     };
   }
+  for (const v of component.variants?.values ?? []) {
+    const paths = component.variants?.paths ?? [];
+    own[v.name] = {
+      type: 'string',
+      enum: [...v.choices],
+      default: v.default,
+      description: `${v.description} (upstream: ${[
+        `${v.default}: example/'s ${component.paths.join(', ')}`,
+        ...v.choices
+          .filter((c) => c !== v.default)
+          .map(
+            (c) =>
+              `${c}: ${
+                paths
+                  .filter((p) => p.when[v.name] === c)
+                  .map((p) => p.path)
+                  .join(', ') || 'none'
+              }`,
+          ),
+      ].join('; ')})`,
+    };
+  }
   const linked = all.filter((c) => c.dashboardLink);
   if (component.name === 'central-dashboard' && linked.length > 0) {
     own[MENU_LINKS] = {
@@ -52,10 +74,30 @@ export function ownSchemas(
 
 /** JSON-schema conditions of a component's block: what enabling it requires. */
 export function ownConditions(component: Component): Schema {
-  if (!component.namespaceValue) return {};
-  return {
-    if: { properties: { enabled: { const: true } }, required: ['enabled'] },
-    // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
-    then: { required: ['namespace'] },
-  };
+  const conditions: Schema[] = [];
+  if (component.namespaceValue) {
+    conditions.push({
+      if: { properties: { enabled: { const: true } }, required: ['enabled'] },
+      // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+      then: { required: ['namespace'] },
+    });
+  }
+  const variants = component.variants;
+  if (variants && variants.values.length > 1) {
+    // Only the combinations upstream offers: the defaults, and each path's `when`.
+    const combos = [{}, ...variants.paths.map((p) => p.when)].map((when) => ({
+      properties: Object.fromEntries(
+        variants.values.map((v) => [
+          v.name,
+          { const: (when as Record<string, string>)[v.name] ?? v.default },
+        ]),
+      ),
+    }));
+    conditions.push({
+      anyOf: combos,
+      description: `${variants.values.map((v) => v.name).join(' and ')}: only the combinations upstream offers`,
+    });
+  }
+  if (conditions.length === 0) return {};
+  return conditions.length === 1 ? (conditions[0] as Schema) : { allOf: conditions };
 }

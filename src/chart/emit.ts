@@ -282,7 +282,8 @@ function extraTemplates(component: string, release: string): [string, string][] 
 export function objectFileName(object: ManifestObject): string {
   const group = apiGroup(object);
   const kind = group ? `${object.kind}.${group}` : object.kind;
-  return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}.yaml`;
+  const variant = object.variant ? `.${safe(object.variant)}` : '';
+  return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}${variant}.yaml`;
 }
 
 function safe(part: string): string {

@@ -58,6 +58,26 @@ export interface LockedRemoteRef {
 /** Upstream's choices this release offers as values (docs/choices.md). */
 export interface Choices {
   readonly optional?: readonly OptionalComponent[];
+  readonly variants?: readonly Variant[];
+}
+
+/** A component's values whose non-default choices replace its path (docs/choices.md). */
+export interface Variant {
+  readonly component: string;
+  readonly values: readonly VariantValue[];
+  /** Each non-default combination upstream offers: the values that select it, its path. */
+  readonly paths: readonly {
+    readonly when: Readonly<Record<string, string>>;
+    readonly path: string;
+  }[];
+}
+
+export interface VariantValue {
+  /** `<component>.<name>` in values. */
+  readonly name: string;
+  readonly default: string;
+  readonly choices: readonly string[];
+  readonly description: string;
 }
 
 /** A component upstream offers beside example/: its own subchart, off by default. */

@@ -4,7 +4,7 @@ import { kustomizeAll } from '../kustomize/build.ts';
 import { findKustomizationFile } from '../kustomize/kustomization.ts';
 import type { Helm } from '../tools/helm.ts';
 import type { Kubectl } from '../tools/kubectl.ts';
-import type { OptionalComponent } from '../upstream/lock.ts';
+import type { OptionalComponent, Variant } from '../upstream/lock.ts';
 import type { UpstreamTree } from '../upstream/resolve.ts';
 import { type ParsedObject, toParsedObjects } from './objects.ts';
 import { parseHelmOutput, type RenderedObject, renderChart } from './render.ts';
@@ -69,4 +69,68 @@ export async function renderChoices(
     rendered.set(chart, parseHelmOutput(await renderChart(helm, dir, set), chart));
   }
   return { expected, namespaceValue, rendered, set };
+}
+
+/** One non-default choice of a component, rendered with its values against its own build. */
+export interface VariantRender {
+  readonly component: string;
+  readonly path: string;
+  /** The `--set` pairs that select it. */
+  readonly set: readonly string[];
+  readonly expected: ParsedObject[];
+  /** The component's objects in every chart that holds it, rendered with `set`. */
+  readonly rendered: RenderedObject[];
+}
+
+/**
+ * Each variant path of the release data (docs/choices.md): built anew with `kustomize
+ * build <path>` (uncached), and every chart holding its component rendered with the values
+ * that select it. A path the tree lacks is skipped (the build refuses that for a release's
+ * own data).
+ */
+export async function renderVariants(
+  variants: readonly Variant[],
+  tree: UpstreamTree,
+  charts: readonly string[],
+  chartsDir: string,
+  helm: Helm,
+  kubectl: Kubectl,
+): Promise<VariantRender[]> {
+  const entries = variants.flatMap((v) =>
+    v.paths
+      .filter((p) => findKustomizationFile(join(tree.dir, p.path)) !== undefined)
+      .map((p, i) => ({
+        component: v.component,
+        path: p.path,
+        when: p.when,
+        name: `variant:${v.component}:${i}`,
+      })),
+  );
+  const outputs = await kustomizeAll(
+    entries.map(({ name, path }) => ({ name, path })),
+    tree,
+    { kubectl, cacheDir: undefined, title: 'verify: kustomize variants (uncached)' },
+  );
+  const renders: VariantRender[] = [];
+  for (const [i, e] of entries.entries()) {
+    const set = Object.entries(e.when).map(([k, v]) => `${e.component}.${k}=${v}`);
+    const rendered: RenderedObject[] = [];
+    for (const chart of charts) {
+      const dir = join(chartsDir, chart);
+      if (!existsSync(join(dir, 'charts', e.component))) continue;
+      rendered.push(
+        ...parseHelmOutput(await renderChart(helm, dir, set), chart).filter(
+          (o) => o.component === e.component,
+        ),
+      );
+    }
+    renders.push({
+      component: e.component,
+      path: e.path,
+      set,
+      expected: toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`),
+      rendered,
+    });
+  }
+  return renders;
 }

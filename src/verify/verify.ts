@@ -23,7 +23,7 @@ import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
 import { readLock } from '../upstream/lock.ts';
-import { CHOICE_NAMESPACE, type ChoiceRenders, renderChoices } from './choices.ts';
+import { CHOICE_NAMESPACE, type ChoiceRenders, renderChoices, renderVariants } from './choices.ts';
 import { checkDeviations, type DeviationCheck } from './deviations.ts';
 import {
   compareObjectSets,
@@ -95,6 +95,8 @@ export interface VerifyReport {
     components: ComponentReport[];
     /** Release payloads of the charts holding an optional component, with `set`. */
     payloads: ReleasePayload[];
+    /** Each variant path: its component rendered with the values that select it, against its own build. */
+    variants: (ComponentReport & { path: string; set: readonly string[] })[];
   };
   readonly failures: string[];
 }
@@ -146,6 +148,14 @@ async function verifyAgainst(
     rebuilt.report.releaseData && readLock(resolve(projectRoot, rebuilt.report.releaseData.file));
   const choices = await renderChoices(
     releaseData?.choices?.optional ?? [],
+    rebuilt.tree,
+    charts,
+    chartsDir,
+    helm,
+    options.kubectl ?? new Kubectl(),
+  );
+  const variants = await renderVariants(
+    releaseData?.choices?.variants ?? [],
     rebuilt.tree,
     charts,
     chartsDir,
@@ -255,6 +265,17 @@ async function verifyAgainst(
     });
   const optionalAtDefaults = rendered.filter((o) => optional.has(o.component)).map((o) => o.key);
   const choiceComponents = compareChoices(choices, namespacedByBuild, keepKinds);
+  const variantComponents = variants.map((v) => ({
+    ...v,
+    report: compareRendered(
+      v.component,
+      v.expected,
+      v.rendered,
+      undefined,
+      namespacedByBuild,
+      keepKinds,
+    ),
+  }));
 
   const exampleExpected = indexByKey(
     expectedByComponent.get(EXAMPLE_PATH) ?? [],
@@ -327,6 +348,9 @@ async function verifyAgainst(
     ...choiceComponents.flatMap((c) =>
       componentFailures(c).map((f) => `optional (${choices.set.join(',')}): ${f}`),
     ),
+    ...variantComponents.flatMap((v) =>
+      componentFailures(v.report).map((f) => `variant (${v.set.join(',')}, ${v.path}): ${f}`),
+    ),
   ];
   return {
     ok: failures.length === 0,
@@ -347,7 +371,12 @@ async function verifyAgainst(
     defaultNamespacesAdded,
     controllerOwnedDropped,
     upgradeHookObjects,
-    choices: { set: choices.set, components: choiceComponents, payloads: choicePayloads },
+    choices: {
+      set: choices.set,
+      components: choiceComponents,
+      payloads: choicePayloads,
+      variants: variantComponents.map((v) => ({ path: v.path, set: v.set, ...v.report })),
+    },
     failures,
   };
 }
@@ -364,30 +393,53 @@ function compareChoices(
   keepKinds: ReadonlySet<string>,
 ): ComponentReport[] {
   const rendered = [...choices.rendered.values()].flat();
-  return [...choices.expected].map(([name, objects]) => {
-    const upstream = new Map(objects.map((o) => [o.key, o] as const));
-    const mine = rendered
-      .filter((o) => o.component === name)
-      .map((o) =>
-        choices.namespaceValue.has(name)
-          ? stripNamespace(o, upstream, CHOICE_NAMESPACE)
-          : stripDefaultNamespace(o, upstream, namespacedByBuild),
-      )
-      .map((o) => stripAddedKeep(o, upstream.get(o.key), keepKinds))
-      .map((o) => {
-        const u = upstream.get(o.key);
-        const pointers = u ? droppableFields(u.value) : [];
-        return u && pointers.length > 0 && lacksExactly(o, u, pointers)
-          ? { ...o, value: u.value, text: u.text }
-          : o;
-      });
-    const expected = indexByKey(objects, `kustomize build of optional ${name}`);
-    const actual = indexByKey(mine, `rendered optional subchart ${name}`);
-    // Rendered without a namespace, Helm would put a namespaced object into the release's
-    // namespace: with the namespace a value, none of a namespaced kind may stay without.
-    const unplaced = choices.namespaceValue.has(name)
+  return [...choices.expected].map(([name, objects]) =>
+    compareRendered(
+      name,
+      objects,
+      rendered.filter((o) => o.component === name),
+      choices.namespaceValue.has(name) ? CHOICE_NAMESPACE : undefined,
+      namespacedByBuild,
+      keepKinds,
+    ),
+  );
+}
+
+/**
+ * A component's rendered objects against its kustomize objects, with the changes allowed
+ * at defaults and, with `valueNamespace`, that namespace on exactly the objects kustomize
+ * left without one.
+ */
+function compareRendered(
+  name: string,
+  objects: readonly ParsedObject[],
+  rendered: readonly RenderedObject[],
+  valueNamespace: string | undefined,
+  namespacedByBuild: ReadonlySet<string>,
+  keepKinds: ReadonlySet<string>,
+): ComponentReport {
+  const upstream = new Map(objects.map((o) => [o.key, o] as const));
+  const mine = rendered
+    .map((o) =>
+      valueNamespace !== undefined
+        ? stripNamespace(o, upstream, valueNamespace)
+        : stripDefaultNamespace(o, upstream, namespacedByBuild),
+    )
+    .map((o) => stripAddedKeep(o, upstream.get(o.key), keepKinds))
+    .map((o) => {
+      const u = upstream.get(o.key);
+      const pointers = u ? droppableFields(u.value) : [];
+      return u && pointers.length > 0 && lacksExactly(o, u, pointers)
+        ? { ...o, value: u.value, text: u.text }
+        : o;
+    });
+  const expected = indexByKey(objects, `kustomize build of optional ${name}`);
+  const actual = indexByKey(mine, `rendered optional subchart ${name}`);
+  // Rendered without a namespace, Helm would put a namespaced object into the release's
+  // namespace: with the namespace a value, none of a namespaced kind may stay without.
+  const unplaced =
+    valueNamespace !== undefined
       ? rendered
-          .filter((o) => o.component === name)
           .filter((o) => (o.value.metadata as { namespace?: unknown }).namespace === undefined)
           .filter((o) => {
             const [group, version] = String(o.value.apiVersion).split('/');
@@ -401,23 +453,20 @@ function compareChoices(
           })
           .map((o) => o.key)
       : [];
-    const comparison = compareObjectSets(expected, actual);
-    return {
-      name,
-      ...comparison,
-      // Reported as different: the object is there, without the namespace it needs.
-      different: [
-        ...comparison.different,
-        ...unplaced.map((key) => ({
-          key,
-          diffs: [
-            { pointer: '/metadata/namespace', expected: CHOICE_NAMESPACE, actual: undefined },
-          ],
-        })),
-      ],
-      textDiffers: textDifferences(expected, actual),
-    };
-  });
+  const comparison = compareObjectSets(expected, actual);
+  return {
+    name,
+    ...comparison,
+    // Reported as different: the object is there, without the namespace it needs.
+    different: [
+      ...comparison.different,
+      ...unplaced.map((key) => ({
+        key,
+        diffs: [{ pointer: '/metadata/namespace', expected: valueNamespace, actual: undefined }],
+      })),
+    ],
+    textDiffers: textDifferences(expected, actual),
+  };
 }
 
 /** The rendered object without `namespace: <ns>` when upstream has it without one. */

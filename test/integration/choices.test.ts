@@ -153,3 +153,40 @@ describe('choices: Model Registry (optional, namespace and database values)', ()
     });
   });
 });
+
+describe('choices: variants (one value each, docs/choices.md)', () => {
+  it('the values schema takes only the choices upstream offers', async () => {
+    expect(await schemaError({ 'oauth2-proxy': { m2m: 'gcp' } }, 'kubeflow-platform')).toContain(
+      'm2m',
+    );
+    expect(await schemaError({ pipelines: { definitionStorage: 'etcd' } }, 'kubeflow')).toContain(
+      'definitionStorage',
+    );
+    expect(await schemaError({ istio: { platform: 'gke' } }, 'kubeflow-platform')).toBeUndefined();
+  });
+
+  it("oauth2-proxy.m2m: eks with eksIssuer replaces upstream's placeholder issuer; the others keep theirs", async () => {
+    const issuers = (r: { get(kind: string, ns: string, name: string): K8sObject }) =>
+      (
+        r.get('RequestAuthentication', 'istio-system', 'm2m-token-issuer') as unknown as {
+          spec: { jwtRules: { issuer: string }[] };
+        }
+      ).spec.jwtRules.map((j) => j.issuer);
+    const issuer = 'https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF';
+    const eks = await renderWith({ 'oauth2-proxy': { m2m: 'eks', eksIssuer: issuer } }, [
+      'kubeflow-platform',
+    ]);
+    expect(issuers(eks)).toEqual([issuer]);
+    const placeholder = await renderWith({ 'oauth2-proxy': { m2m: 'eks' } }, ['kubeflow-platform']);
+    expect(issuers(placeholder)).toEqual([
+      'https://oidc.eks.AWS_REGION.amazonaws.com/id/CLUSTER_ID',
+    ]);
+    const kind = await renderWith({ 'oauth2-proxy': { m2m: 'kind', eksIssuer: issuer } }, [
+      'kubeflow-platform',
+    ]);
+    expect(issuers(kind)).not.toContain(issuer);
+    expect(kind.has('Deployment', 'istio-system', 'cluster-jwks-proxy')).toBe(true);
+    const dexOnly = await renderWith({}, ['kubeflow-platform']);
+    expect(dexOnly.has('Deployment', 'istio-system', 'cluster-jwks-proxy')).toBe(false);
+  });
+});

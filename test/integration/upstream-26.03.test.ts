@@ -85,9 +85,9 @@ function render(chart: string, set: string[] = []): Promise<string> {
 }
 
 describe('kubeflow/manifests 26.03', () => {
-  it('builds 6 layered charts with 675 objects (834 with the 4 optional components) and prints its time', () => {
+  it('builds 6 layered charts with 675 objects (834 with the 4 optional components, 851 with 17 other versions of variants) and prints its time', () => {
     expect(buildOutput).toMatch(
-      /built 6 charts in .*: upstream 26\.03, 31 components, 834 objects, \d+ files in \d+\.\ds/,
+      /built 6 charts in .*: upstream 26\.03, 31 components, 851 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual(CHARTS);
     expect(report.installOrder.violations).toEqual([]);
@@ -153,6 +153,32 @@ describe('kubeflow/manifests 26.03', () => {
     for (const c of report.choices.components) {
       expect({ name: c.name, different: c.different, text: c.textDiffers }).toEqual({
         name: c.name,
+        different: [],
+        text: [],
+      });
+    }
+  });
+
+  it('renders each variant, with its values, equal to its own kustomize build (docs/choices.md)', () => {
+    // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` (pipelines in
+    // the tree with its remote references localized).
+    expect(
+      report.choices.variants.map((v) => [
+        v.set.join(','),
+        v.expected,
+        v.actual,
+        v.missing,
+        v.extra,
+      ]),
+    ).toEqual([
+      ['istio.platform=gke', 37, 37, [], []],
+      ['oauth2-proxy.m2m=kind', 18, 18, [], []],
+      ['oauth2-proxy.m2m=eks', 15, 15, [], []],
+      ['pipelines.definitionStorage=kubernetes', 139, 139, [], []],
+    ]);
+    for (const v of report.choices.variants) {
+      expect({ set: v.set, different: v.different, text: v.textDiffers }).toEqual({
+        set: v.set,
         different: [],
         text: [],
       });
@@ -248,10 +274,15 @@ describe('kubeflow/manifests 26.03', () => {
     // example/'s components as before; the optional ones (off by default) beside them.
     const names = (r: PlannedRelease) =>
       r.components.filter((c) => !c.component.optional).map((c) => c.component.name);
+    // Other versions of objects in a variant (docs/choices.md) are counted apart.
     const count = (r: PlannedRelease, optional = false) =>
       r.components
         .filter((c) => c.component.optional === optional)
-        .reduce((n, c) => n + c.objects.length, 0);
+        .reduce((n, c) => n + c.objects.filter((o) => o.variant === undefined).length, 0);
+    const versions = plan.releases.flatMap((r) =>
+      r.components.flatMap((c) => c.objects.filter((o) => o.variant !== undefined)),
+    );
+    expect(versions).toHaveLength(851 - 834);
     expect(plan.releases.map((r) => [r.name, count(r), count(r, true)])).toEqual([
       ['kubeflow-crds', 67, 17],
       ['kubeflow-training-crds', 7, 0],

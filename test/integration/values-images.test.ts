@@ -91,13 +91,21 @@ describe('values: global.imageRegistry', () => {
   let mirrored: Rendered;
   let defaults: Rendered;
   let listed: string[];
+  let all: string[];
 
   beforeAll(async () => {
     const result = await buildCharts({
       paths: { ...defaultPaths(), distDir: tempDir('images-dist') },
       log: () => {},
     });
-    listed = listImages(result.components);
+    // What renders at default values: example/'s components, each object's default version.
+    // `kfcharts images` lists the optional components' and variants' images too (all).
+    listed = listImages(
+      result.components
+        .filter((c) => !c.component.optional)
+        .map((c) => ({ ...c, objects: c.objects.filter((o) => o.variant === undefined) })),
+    );
+    all = listImages(result.components);
     [mirrored, defaults] = await Promise.all([
       renderWith({ global: { imageRegistry: R } }),
       renderWith({}),
@@ -123,6 +131,9 @@ describe('values: global.imageRegistry', () => {
   it('renders exactly the images `kfcharts images` lists, through the registry', () => {
     expect(listed.length).toBe(104);
     expect(listed).toEqual([...new Set(listed)].sort());
+    // The 24 more of `kfcharts images` are those of optional components and variants.
+    expect(all.length).toBe(128);
+    expect(listed.filter((image) => !all.includes(image))).toEqual([]);
     const rendered = new Set(
       scan(mirrored.text)
         .filter((s) => s.found.kind === 'image')

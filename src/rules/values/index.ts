@@ -3,6 +3,7 @@ import { authRules } from './auth.ts';
 import { databaseRules } from './database.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
+import { m2mRules } from './m2m.ts';
 import { modelRegistryRules } from './model-registry.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
@@ -20,6 +21,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('model-registry.ts'), modelRegistryRules),
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
+    ...definedIn(at('m2m.ts'), m2mRules),
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('namespaces.ts'), namespaceRules),
     ...definedIn(at('images.ts'), imageRules()),
