@@ -7,6 +7,7 @@ import { type ChartFiles, emitCharts } from './chart/emit.ts';
 import { planUpgrade, type UpgradePlan } from './chart/upgrade-hooks.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
+  type Component,
   type ComponentObjects,
   type ComponentResolution,
   defaultComponentsPath,
@@ -16,9 +17,14 @@ import {
 } from './components.ts';
 import { type ReleaseSnapshot, snapshotOf } from './diff/snapshot.ts';
 import { KfchartsError } from './errors.ts';
-import { type KustomizeOutput, kustomizeAll } from './kustomize/build.ts';
+import {
+  type BuildTarget,
+  type KustomizeOptions,
+  type KustomizeOutput,
+  kustomizeAll,
+} from './kustomize/build.ts';
 import { kustomizeComponents } from './kustomize/example-overlay.ts';
-import { splitManifests } from './manifest/object.ts';
+import { type ManifestObject, objectKey, splitManifests } from './manifest/object.ts';
 import { namespacedWithoutNamespace } from './manifest/scope.ts';
 import { projectRoot } from './paths.ts';
 import { checkInstallOrder } from './release/order.ts';
@@ -28,9 +34,11 @@ import {
   type ReleasePlan,
   readReleaseLayout,
 } from './release/plan.ts';
+import { dashboardLinksRule } from './rules/dashboard-links.ts';
 import { defaultNamespaceRule } from './rules/default-namespace.ts';
 import { gatewayApiRoutesRule } from './rules/gateway-api.ts';
 import { keepRule } from './rules/keep.ts';
+import { namespaceValueRule } from './rules/namespace-value.ts';
 import { applyRules, type Drift, type RuleFinding } from './rules/rule.ts';
 import {
   aggregatedRulesRule,
@@ -48,6 +56,7 @@ import {
   type UpstreamLock,
 } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
+import { mergeVariants, type VariantBuild, variantBuilds, variantComponent } from './variants.ts';
 
 export interface BuildOptions extends UpstreamOptions {
   /** Known component names by upstream path (default components.yaml). */
@@ -246,7 +255,13 @@ function chartsKey(p: PreparedBuild, previous: string | undefined): string {
         lockedRefs: p.tree.lockedRefs,
         chartRevision: p.tree.chartRevision,
       },
-      outputs: p.outputs.map((o) => [o.name, o.path, sha256(o.yaml), o.dirs, o.error ?? null]),
+      outputs: [...p.outputs, ...p.variantOutputs].map((o) => [
+        o.name,
+        o.path,
+        sha256(o.yaml),
+        o.dirs,
+        o.error ?? null,
+      ]),
     }),
   );
 }
@@ -281,6 +296,9 @@ interface PreparedBuild {
   readonly resolution: ComponentResolution;
   readonly outputs: readonly KustomizeOutput[];
   readonly reach: BuildReport['exampleTransforms'];
+  readonly variants: readonly VariantBuild[];
+  /** kustomize's output of each variant path, in the order of `variants`. */
+  readonly variantOutputs: readonly KustomizeOutput[];
 }
 
 async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
@@ -291,20 +309,76 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const tree = await resolveUpstream(options);
   const data = releaseDataOf(tree, options.lockPath);
   const example = readExample(tree.dir);
-  const resolution = resolveComponents(tree.dir, known, example);
+  const ownData = data?.lock.upstream.tag === tree.tag;
+  const resolved = resolveComponents(
+    tree.dir,
+    known,
+    example,
+    data?.lock.choices?.optional,
+    ownData,
+  );
+  // Variants (docs/choices.md): each non-default path of a component, built beside it.
+  const variantData = data?.lock.choices?.variants ?? [];
+  const variants = variantBuilds(variantData, resolved.components, tree.dir, ownData);
+  const resolution: ComponentResolution = {
+    ...resolved,
+    components: resolved.components.map((c) => {
+      const v = variantData.find((x) => x.component === c.name);
+      const paths = v?.paths.filter((p) =>
+        variants.some((b) => b.component === c.name && b.path === p.path),
+      );
+      return v && paths && paths.length > 0 ? { ...c, variants: { values: v.values, paths } } : c;
+    }),
+  };
   const list = resolution.components;
   const kustomize = {
     kubectl: options.kubectl ?? new Kubectl(),
     cacheDir: options.useCache === false ? undefined : join(options.paths.cacheDir, 'kustomize'),
   };
-  const { outputs, reach } = await kustomizeComponents(
-    list,
-    tree.dir,
-    example.transforms,
-    (targets, extra) => kustomizeAll(targets, tree, { ...kustomize, ...extra }),
-  );
+  const build = (targets: readonly BuildTarget[], extra?: Partial<KustomizeOptions>) =>
+    kustomizeAll(targets, tree, { ...kustomize, ...extra });
+  // Optional components (release data `choices`) are built as upstream documents them,
+  // `kustomize build <path>` on their own, without example/'s transforms (docs/choices.md).
+  const [main, optional, variantBuilt] = await Promise.all([
+    kustomizeComponents(
+      list.filter((c) => !c.optional),
+      tree.dir,
+      example.transforms,
+      build,
+    ),
+    kustomizeComponents(
+      list.filter((c) => c.optional),
+      tree.dir,
+      [],
+      build,
+    ),
+    // A variant replaces example/'s entry: built through example/'s transforms like it.
+    kustomizeComponents(
+      variants.map((b) =>
+        variantComponent(list.find((c) => c.name === b.component) as Component, b),
+      ),
+      tree.dir,
+      example.transforms,
+      build,
+    ),
+  ]);
+  const byName = new Map([...main.outputs, ...optional.outputs].map((o) => [o.name, o]));
+  // In component-list order, as every later stage expects.
+  const outputs = list.map((c) => byName.get(c.name) as KustomizeOutput);
+  const reach = main.reach;
   if (tree.lockedRefs) checkRefsPinned(outputs, tree, tree.lockedRefs);
-  return { releasesFile, known, layout, tree, data, resolution, outputs, reach };
+  return {
+    releasesFile,
+    known,
+    layout,
+    tree,
+    data,
+    resolution,
+    outputs,
+    reach,
+    variants,
+    variantOutputs: variantBuilt.outputs,
+  };
 }
 
 /** The second half: pure, from kustomize's outputs to chart files in memory. */
@@ -313,7 +387,8 @@ function finishBuild(
   options: BuildOptions,
   previous: ReleaseSnapshot | undefined,
 ): BuildResult {
-  const { releasesFile, layout, tree, data, resolution, outputs, reach } = prepared;
+  const { releasesFile, layout, tree, data, resolution, outputs, reach, variants, variantOutputs } =
+    prepared;
   const list = resolution.components;
   const built: ComponentObjects[] = list.map((component, i) => ({
     component,
@@ -330,16 +405,66 @@ function finishBuild(
   );
   // Text changes first (namespace policy, keep, fields controllers own); values rules
   // record template edits on the final text.
-  const rules = [
-    defaultNamespaceRule(namespaced),
-    ...layout.keep.map((kind) => keepRule(kind)),
-    aggregatedRulesRule(),
-    injectedCaBundleRule(),
-    liveValueRule(),
-    ...valuesRules(),
-    gatewayApiRoutesRule(),
-  ];
-  const { components, findings, drift } = applyRules(rules, built, data?.lock.expect ?? {});
+  // Optional components installed into a namespace of the user's choice take it from a
+  // value instead of `default` (docs/choices.md).
+  const valueNamespaced = new Set(list.filter((c) => c.namespaceValue).map((c) => c.name));
+  // By key, decided on kustomize's text: the keep rule changes a PVC's text before this runs.
+  const withoutNamespace = new Set(
+    built
+      .filter((c) => valueNamespaced.has(c.component.name))
+      .flatMap((c) =>
+        c.objects.filter(namespaced).map((o) => `${c.component.name} ${objectKey(o)}`),
+      ),
+  );
+  const rulesFor = (namespaced: (o: ManifestObject) => boolean) => {
+    const defaultNamespace = defaultNamespaceRule(namespaced);
+    return [
+      {
+        ...defaultNamespace,
+        matches: (o: ManifestObject, c: string) =>
+          !valueNamespaced.has(c) && defaultNamespace.matches(o, c),
+      },
+      ...layout.keep.map((kind) => keepRule(kind)),
+      aggregatedRulesRule(),
+      injectedCaBundleRule(),
+      liveValueRule(),
+      // Edits, not text changes: after the text changes above, before the values rules.
+      namespaceValueRule(valueNamespaced, (o, c) => withoutNamespace.has(`${c} ${objectKey(o)}`)),
+      ...valuesRules(),
+      gatewayApiRoutesRule(),
+      ...[dashboardLinksRule(list)].filter((r) => r !== undefined),
+    ];
+  };
+  const rules = rulesFor(namespaced);
+  const ruled = applyRules(rules, built, data?.lock.expect ?? {});
+  const { findings } = ruled;
+  // Each variant's objects through the same rules; its expectations are the default
+  // build's, so only a rule that cannot change an object it selects is drift here.
+  const drift = [...ruled.drift];
+  const variantObjects = variants.map((b, i) => {
+    const component = list.find((c) => c.name === b.component) as Component;
+    const objects = splitManifests(
+      variantOutputs[i]?.yaml ?? '',
+      `kustomize build of variant ${b.path} of '${b.component}'`,
+    );
+    const scoped = namespacedWithoutNamespace([
+      { name: component.name, objects },
+      ...built.map((c) => ({ name: c.component.name, objects: c.objects })),
+    ]);
+    const result = applyRules(rulesFor(scoped), [{ component, objects }], {});
+    drift.push(
+      ...result.drift
+        .filter((d) => d.object !== undefined)
+        .map((d) => ({ ...d, component: `${b.component} (variant ${b.path})` })),
+    );
+    return result.components[0]?.objects ?? [];
+  });
+  const components = mergeVariants(
+    ruled.components,
+    variants,
+    variantObjects,
+    (name) => list.find((c) => c.name === name)?.variants?.values ?? [],
+  );
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).
   const controllerOwned = lintControllerOwned(
     components.map((c) => ({ name: c.component.name, objects: c.objects })),

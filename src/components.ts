@@ -6,6 +6,7 @@ import { KfchartsError } from './errors.ts';
 import { findKustomizationFile, readKustomizationEntries } from './kustomize/kustomization.ts';
 import type { ManifestObject } from './manifest/object.ts';
 import { projectRoot } from './paths.ts';
+import type { DashboardLink, OptionalComponent, Variant } from './upstream/lock.ts';
 
 /** One component: one subchart, built from one or more entries of upstream's example/. */
 export interface Component {
@@ -21,6 +22,14 @@ export interface Component {
   readonly optional: boolean;
   /** Its path is in no entry of components.yaml: name and description were derived. */
   readonly derived: boolean;
+  /** An optional component upstream marks experimental (release data `choices`). */
+  readonly experimental?: boolean;
+  /** Its manifests carry no namespace: `<name>.namespace` sets it (docs/choices.md). */
+  readonly namespaceValue?: boolean;
+  /** The Central Dashboard menu link upstream asks users to add by hand. */
+  readonly dashboardLink?: DashboardLink;
+  /** Values whose non-default choices replace its path (release data `choices.variants`). */
+  readonly variants?: Pick<Variant, 'values' | 'paths'>;
 }
 
 /** A component with the objects its kustomize build printed (after rules). */
@@ -159,6 +168,10 @@ export function resolveComponents(
   treeDir: string,
   known: readonly KnownComponent[],
   example: ExampleLayout = readExample(treeDir),
+  /** The release data's optional components (docs/choices.md), after example/'s. */
+  optional: readonly OptionalComponent[] = [],
+  /** true: the data is this tree's own, so a listed path it lacks is an error. */
+  ownData = true,
 ): ComponentResolution {
   const byPath = new Map(known.flatMap((k) => k.paths.map((p) => [p, k] as const)));
   // `global` is Helm's values key shared by every subchart: no component may take it.
@@ -218,6 +231,33 @@ export function resolveComponents(
         derived: false,
       });
     }
+  }
+  for (const o of optional) {
+    if (groups.has(o.name) || components.some((c) => c.name === o.name) || o.name === 'global') {
+      throw new KfchartsError(
+        'component-list-invalid',
+        `optional component '${o.name}' of the release data takes the name of another component`,
+      );
+    }
+    const paths = o.paths.map(normalizePath);
+    const missing = paths.filter((p) => !findKustomizationFile(join(treeDir, p)));
+    if (missing.length > 0) {
+      if (!ownData) continue;
+      throw new KfchartsError(
+        'component-list-invalid',
+        `optional component '${o.name}': the release data lists ${missing.join(', ')}, which is not a kustomization in the upstream tree; remove the entry (or the path) from the release data`,
+      );
+    }
+    components.push({
+      name: o.name,
+      paths,
+      description: o.experimental ? `${o.description} (experimental upstream)` : o.description,
+      optional: true,
+      derived: false,
+      ...(o.experimental && { experimental: true }),
+      ...(o.namespace === 'value' && { namespaceValue: true }),
+      ...(o.dashboardLink && { dashboardLink: o.dashboardLink }),
+    });
   }
   const vanished = known
     .filter((k) => !k.optional && !groups.has(k.name))

@@ -97,7 +97,10 @@ function emitChart(
     }),
   );
   const present = release.components.map((c) => c.component);
-  files.set(`${root}/values.yaml`, chartValuesYaml(release.name, input.tag, present));
+  files.set(
+    `${root}/values.yaml`,
+    chartValuesYaml(release.name, input.tag, present, input.components),
+  );
   files.set(
     `${root}/values.schema.json`,
     json(chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan))),
@@ -147,8 +150,8 @@ function emitChart(
         annotations: { 'kfcharts.dev/upstream-path': component.paths.join(',') },
       }),
     );
-    files.set(`${dir}/values.yaml`, subchartValuesYaml(component));
-    files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component)));
+    files.set(`${dir}/values.yaml`, subchartValuesYaml(component, input.components));
+    files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component, input.components)));
     files.set(`${dir}/templates/_kfcharts.tpl`, helpers);
     for (const [name, text] of extraTemplates(component.name, release.name)) {
       files.set(`${dir}/templates/${name}`, text);
@@ -281,7 +284,8 @@ function extraTemplates(component: string, release: string): [string, string][] 
 export function objectFileName(object: ManifestObject): string {
   const group = apiGroup(object);
   const kind = group ? `${object.kind}.${group}` : object.kind;
-  return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}.yaml`;
+  const variant = object.variant ? `.${safe(object.variant)}` : '';
+  return `${safe(kind)}_${safe(object.namespace ?? 'cluster')}_${safe(object.name)}${variant}.yaml`;
 }
 
 function safe(part: string): string {

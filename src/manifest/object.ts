@@ -19,6 +19,8 @@ export interface ManifestObject {
   readonly text: string;
   /** Template edits by values rules, as offsets into `text` (see src/rules/edit.ts). */
   readonly edits?: readonly import('../rules/edit.ts').TextEdit[];
+  /** Another version of the object in a variant of its component (src/variants.ts). */
+  readonly variant?: string;
 }
 
 /**

@@ -231,6 +231,28 @@ export class ObjectEditor {
     );
   }
 
+  /**
+   * Replaces the flow collection at `path` (e.g. `env: []`): `template(escapedOriginal)`
+   * must give the whole new template text, the original as its default branch.
+   */
+  replaceFlow(path: Path, template: (original: string) => string): void {
+    const node = this.node(path);
+    if ((!isSeq(node) && !isMap(node)) || !(node as { flow?: boolean }).flow) {
+      throw new EditError(`${describe(path)} is not a flow collection`);
+    }
+    const [start, end] = range(node);
+    this.add(start, end, template(escapeTemplateText(this.text.slice(start, end))));
+  }
+
+  /**
+   * Inserts template text at an offset of kustomize's text, for a rule that checks its
+   * own edit (src/rules/dashboard-links.ts proves the result reads back as intended).
+   */
+  insert(offset: number, template: string): void {
+    if (offset < 0 || offset > this.text.length) throw new EditError('insert outside the text');
+    this.add(offset, offset, template);
+  }
+
   /** Renders the item of a block sequence (its whole lines) only when `condition` holds. */
   keepItemWhen(path: Path, condition: string): void {
     const node = this.node(path);

@@ -39,6 +39,8 @@ export interface UpstreamLock {
   readonly expect?: Readonly<Record<string, number>>;
   /** Differences from example/ built as one that verify allows (src/verify/deviations.ts). */
   readonly deviations?: readonly KnownDeviation[];
+  /** Upstream's choices beyond example/ offered as values (docs/choices.md). */
+  readonly choices?: Choices;
   /**
    * Upgrading from the previous pinned release (src/chart/upgrade-hooks.ts), recorded by
    * `kfcharts diff <previous> <tag> --record`: what the pre-upgrade hooks delete and what
@@ -65,6 +67,51 @@ export interface LockedRemoteRef {
   readonly cachePath: string;
   /** treeHash() of the ref's cache root. */
   readonly sha256: string;
+}
+
+/** Upstream's choices this release offers as values (docs/choices.md). */
+export interface Choices {
+  readonly optional?: readonly OptionalComponent[];
+  readonly variants?: readonly Variant[];
+}
+
+/** A component's values whose non-default choices replace its path (docs/choices.md). */
+export interface Variant {
+  readonly component: string;
+  readonly values: readonly VariantValue[];
+  /** Each non-default combination upstream offers: the values that select it, its path. */
+  readonly paths: readonly {
+    readonly when: Readonly<Record<string, string>>;
+    readonly path: string;
+  }[];
+}
+
+export interface VariantValue {
+  /** `<component>.<name>` in values. */
+  readonly name: string;
+  readonly default: string;
+  readonly choices: readonly string[];
+  readonly description: string;
+}
+
+/** A component upstream offers beside example/: its own subchart, off by default. */
+export interface OptionalComponent {
+  readonly name: string;
+  readonly description: string;
+  /** Built and rendered as one component (Model Registry: server, Istio options, UI). */
+  readonly paths: readonly string[];
+  readonly experimental?: boolean;
+  /** 'value': its manifests carry no namespace; `<name>.namespace` sets it. */
+  readonly namespace?: 'value';
+  /** The Central Dashboard menu link upstream asks users to add by hand. */
+  readonly dashboardLink?: DashboardLink;
+}
+
+export interface DashboardLink {
+  readonly icon: string;
+  readonly link: string;
+  readonly text: string;
+  readonly type: string;
 }
 
 export interface KnownDeviation {
@@ -149,6 +196,16 @@ export function readLock(path: string): UpstreamLock {
       );
     }
   }
+  const names = new Set<string>();
+  for (const o of lock.choices?.optional ?? []) {
+    if (names.has(o.name)) {
+      throw new KfchartsError(
+        'lock-invalid',
+        `${path}: optional component '${o.name}' is listed twice`,
+      );
+    }
+    names.add(o.name);
+  }
   return lock;
 }
 
@@ -160,6 +217,7 @@ export function renderLock(lock: UpstreamLock): string {
     '# expect: targeted rules (src/rules/) and how many objects each must change here; a',
     '#   different count is drift, reported by the build with every other drift at once.',
     '# deviations: where the charts differ from example/ built as one, allowed by verify.',
+    "# choices: upstream's optional components offered as values (docs/choices.md).",
     '# upgrade: from the previous pinned release, recorded by `kfcharts diff <prev> <tag> --record`.',
     '# runtimeImages: images components pull that only their code names; `kfcharts images` lists them.',
     stringify(lock, { lineWidth: 0 }),

@@ -552,6 +552,11 @@ export const componentSchemas: Readonly<Record<string, Record<string, Schema>>> 
     }),
   },
   'oauth2-proxy': {
+    eksIssuer: text(
+      "With m2m: eks, the issuer of the EKS cluster's service-account tokens (`aws eks describe-cluster --query cluster.identity.oidc.issuer`) that upstream's m2m-dex-and-eks overlay asks to edit by hand; empty keeps upstream's placeholder https://oidc.eks.AWS_REGION.amazonaws.com/id/CLUSTER_ID.",
+      '',
+      { anyOf: [{ const: '' }, { pattern: JWT_ISSUER, maxLength: 2048 }] },
+    ),
     cookieSecret: text(
       "Cookie secret (16, 24 or 32 bytes); empty keeps upstream's well-known default. Lands only in Secrets.",
       '',

@@ -23,6 +23,33 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
       `    ${c.name.padEnd(26)} ${String(c.expected).padStart(4)} expected ${String(c.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${c.missing.length} missing, ${c.extra.length} extra, ${c.different.length} different, ${c.textDiffers.length} text`}`,
     );
   }
+  if (report.choices.components.length > 0) {
+    lines.push(
+      `  optional components, rendered with ${report.choices.set.join(',')}, against their own kustomize build:`,
+    );
+    for (const c of report.choices.components) {
+      const problems =
+        c.missing.length + c.extra.length + c.different.length + c.textDiffers.length;
+      lines.push(
+        `    ${c.name.padEnd(26)} ${String(c.expected).padStart(4)} expected ${String(c.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${c.missing.length} missing, ${c.extra.length} extra, ${c.different.length} different, ${c.textDiffers.length} text`}`,
+      );
+    }
+  }
+  if (report.choices.variants.length > 0) {
+    lines.push('  variants, each rendered with its values against its own kustomize build:');
+    for (const v of report.choices.variants) {
+      const problems =
+        v.missing.length + v.extra.length + v.different.length + v.textDiffers.length;
+      lines.push(
+        `    ${v.set.join(',').padEnd(40)} ${String(v.expected).padStart(4)} expected ${String(v.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${v.missing.length} missing, ${v.extra.length} extra, ${v.different.length} different, ${v.textDiffers.length} text`} (${v.path})`,
+      );
+    }
+  }
+  for (const p of report.choices.payloads) {
+    lines.push(
+      `    ${p.chart.padEnd(26)} ${(p.storedBytes / 1024).toFixed(1).padStart(7)} KiB with them on  ${p.overLimit ? 'OVER LIMIT' : p.overTarget ? 'over target' : 'ok'}`,
+    );
+  }
   const ex = report.example;
   lines.push(
     `  example/ built as one: ${ex.expected} objects, charts ${ex.actual}; ${ex.explained.length} known deviation(s), ` +

@@ -19,6 +19,7 @@ import { EXAMPLE_PATH } from '../components.ts';
 import type { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { splitManifests } from '../manifest/object.ts';
+import { kindScope } from '../manifest/scope.ts';
 import { projectRoot } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
@@ -28,6 +29,7 @@ import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
 import { readLock } from '../upstream/lock.ts';
+import { CHOICE_NAMESPACE, type ChoiceRenders, renderChoices, renderVariants } from './choices.ts';
 import { checkDeviations, type DeviationCheck } from './deviations.ts';
 import {
   compareObjectSets,
@@ -92,6 +94,18 @@ export interface VerifyReport {
    * chart whose release has something to delete; none when nothing breaks.
    */
   readonly upgradeHookObjects: string[];
+  /**
+   * Upstream's choices (docs/choices.md): each optional component rendered enabled
+   * (`set`) against its own uncached `kustomize build` of the paths the release data lists.
+   */
+  readonly choices: {
+    set: readonly string[];
+    components: ComponentReport[];
+    /** Release payloads of the charts holding an optional component, with `set`. */
+    payloads: ReleasePayload[];
+    /** Each variant path: its component rendered with the values that select it, against its own build. */
+    variants: (ComponentReport & { path: string; set: readonly string[] })[];
+  };
   readonly failures: string[];
 }
 
@@ -138,6 +152,29 @@ async function verifyAgainst(
     cacheDir: undefined,
     title: 'verify: kustomize example/ (uncached)',
   });
+  const releaseData =
+    rebuilt.report.releaseData && readLock(resolve(projectRoot, rebuilt.report.releaseData.file));
+  const choices = await renderChoices(
+    releaseData?.choices?.optional ?? [],
+    rebuilt.tree,
+    charts,
+    chartsDir,
+    helm,
+    options.kubectl ?? new Kubectl(),
+  );
+  const variants = await renderVariants(
+    releaseData?.choices?.variants ?? [],
+    rebuilt.tree,
+    charts,
+    chartsDir,
+    helm,
+    options.kubectl ?? new Kubectl(),
+  );
+  // Optional components are off at defaults: compared only in the render with them on.
+  const optional = new Set([
+    ...choices.expected.keys(),
+    ...rebuilt.components.filter((c) => c.component.optional).map((c) => c.component.name),
+  ]);
   const expectedByComponent = new Map(
     [...rebuilt.outputs, ...example].map(
       (out) => [out.name, toParsedObjects(out.yaml, `kustomize build ${out.path}`)] as const,
@@ -221,21 +258,36 @@ async function verifyAgainst(
   const controllerOwned = owned.filter((x) => !x.live).map((x) => x.f);
   const controllerOwnedLive = owned.filter((x) => x.live).map((x) => x.f);
 
-  const components: ComponentReport[] = rebuilt.components.map(({ component }) => {
-    const expected = indexByKey(
-      expectedByComponent.get(component.name) ?? [],
-      `kustomize build of ${component.name}`,
-    );
-    const actual = indexByKey(
-      restored.filter((o) => o.component === component.name),
-      `rendered subchart ${component.name}`,
-    );
-    return {
-      name: component.name,
-      ...compareObjectSets(expected, actual),
-      textDiffers: textDifferences(expected, actual),
-    };
-  });
+  const components: ComponentReport[] = rebuilt.components
+    .filter(({ component }) => !optional.has(component.name))
+    .map(({ component }) => {
+      const expected = indexByKey(
+        expectedByComponent.get(component.name) ?? [],
+        `kustomize build of ${component.name}`,
+      );
+      const actual = indexByKey(
+        restored.filter((o) => o.component === component.name),
+        `rendered subchart ${component.name}`,
+      );
+      return {
+        name: component.name,
+        ...compareObjectSets(expected, actual),
+        textDiffers: textDifferences(expected, actual),
+      };
+    });
+  const optionalAtDefaults = rendered.filter((o) => optional.has(o.component)).map((o) => o.key);
+  const choiceComponents = compareChoices(choices, namespacedByBuild, keepKinds);
+  const variantComponents = variants.map((v) => ({
+    ...v,
+    report: compareRendered(
+      v.component,
+      v.expected,
+      v.rendered,
+      undefined,
+      namespacedByBuild,
+      keepKinds,
+    ),
+  }));
 
   const exampleExpected = indexByKey(
     expectedByComponent.get(EXAMPLE_PATH) ?? [],
@@ -249,11 +301,7 @@ async function verifyAgainst(
     exampleComparison,
     // The release data the build checked its rules against (upstream/<tag>.yaml), or
     // another file given with --deviations.
-    (options.deviationsFile
-      ? readLock(options.deviationsFile)
-      : rebuilt.report.releaseData &&
-        readLock(resolve(projectRoot, rebuilt.report.releaseData.file))
-    )?.deviations ?? [],
+    (options.deviationsFile ? readLock(options.deviationsFile) : releaseData)?.deviations ?? [],
   );
 
   const lint: VerifyReport['lint'] = [];
@@ -281,6 +329,13 @@ async function verifyAgainst(
     sizes.step(chart, `${payloads.at(-1)?.storedBytes ?? 0} bytes`);
   }
   sizes.finish(`${charts.length} measured`);
+  // With the optional components on, the charts that hold one weigh more: measured too.
+  const choicePayloads: ReleasePayload[] = [];
+  for (const chart of choices.rendered.keys()) {
+    choicePayloads.push(
+      await measureReleasePayload(helm, chart, join(chartsDir, chart), choices.set),
+    );
+  }
   // The order check again, now on the charts as written and rendered, not on the plan.
   const violations = checkInstallOrder(planOfRendered(rendered, rebuilt));
 
@@ -293,7 +348,7 @@ async function verifyAgainst(
     ...lint.filter((l) => !l.ok).map((l) => `helm ${l.helm} lint ${l.chart} failed`),
     ...withoutKeep.map((k) => `${k}: renders without ${RESOURCE_POLICY}: keep`),
     ...controllerOwned.map((f) => `server-side apply: ${describeFinding(f)}`),
-    ...payloads
+    ...[...payloads, ...choicePayloads]
       .filter((p) => p.overLimit)
       .map(
         (p) =>
@@ -301,6 +356,13 @@ async function verifyAgainst(
       ),
     ...violations.map((v) => `install order: ${v.release}: ${v.object}: ${v.reason}`),
     ...hookFailures,
+    ...optionalAtDefaults.map((k) => `${k}: an optional component renders at default values`),
+    ...choiceComponents.flatMap((c) =>
+      componentFailures(c).map((f) => `optional (${choices.set.join(',')}): ${f}`),
+    ),
+    ...variantComponents.flatMap((v) =>
+      componentFailures(v.report).map((f) => `variant (${v.set.join(',')}, ${v.path}): ${f}`),
+    ),
   ];
   return {
     ok: failures.length === 0,
@@ -322,7 +384,123 @@ async function verifyAgainst(
     controllerOwnedDropped,
     controllerOwnedLive: controllerOwnedLive.map((f) => `${f.object} ${f.pointer}`),
     upgradeHookObjects,
+    choices: {
+      set: choices.set,
+      components: choiceComponents,
+      payloads: choicePayloads,
+      variants: variantComponents.map((v) => ({ path: v.path, set: v.set, ...v.report })),
+    },
     failures,
+  };
+}
+
+/**
+ * Each optional component rendered enabled against its own kustomize build, with the
+ * changes allowed at defaults (keep, `default` namespace, controller-owned fields) and,
+ * for a component whose namespace is a value, that namespace on exactly the objects
+ * kustomize left without one (what `kubectl apply -n` does).
+ */
+function compareChoices(
+  choices: ChoiceRenders,
+  namespacedByBuild: ReadonlySet<string>,
+  keepKinds: ReadonlySet<string>,
+): ComponentReport[] {
+  const rendered = [...choices.rendered.values()].flat();
+  return [...choices.expected].map(([name, objects]) =>
+    compareRendered(
+      name,
+      objects,
+      rendered.filter((o) => o.component === name),
+      choices.namespaceValue.has(name) ? CHOICE_NAMESPACE : undefined,
+      namespacedByBuild,
+      keepKinds,
+    ),
+  );
+}
+
+/**
+ * A component's rendered objects against its kustomize objects, with the changes allowed
+ * at defaults and, with `valueNamespace`, that namespace on exactly the objects kustomize
+ * left without one.
+ */
+function compareRendered(
+  name: string,
+  objects: readonly ParsedObject[],
+  rendered: readonly RenderedObject[],
+  valueNamespace: string | undefined,
+  namespacedByBuild: ReadonlySet<string>,
+  keepKinds: ReadonlySet<string>,
+): ComponentReport {
+  const upstream = new Map(objects.map((o) => [o.key, o] as const));
+  const mine = rendered
+    .map((o) =>
+      valueNamespace !== undefined
+        ? stripNamespace(o, upstream, valueNamespace)
+        : stripDefaultNamespace(o, upstream, namespacedByBuild),
+    )
+    .map((o) => stripAddedKeep(o, upstream.get(o.key), keepKinds))
+    .map((o) => {
+      const u = upstream.get(o.key);
+      const pointers = u ? droppableFields(u.value) : [];
+      return u && pointers.length > 0 && lacksExactly(o, u, pointers)
+        ? { ...o, value: u.value, text: u.text }
+        : o;
+    });
+  const expected = indexByKey(objects, `kustomize build of optional ${name}`);
+  const actual = indexByKey(mine, `rendered optional subchart ${name}`);
+  // Rendered without a namespace, Helm would put a namespaced object into the release's
+  // namespace: with the namespace a value, none of a namespaced kind may stay without.
+  const unplaced =
+    valueNamespace !== undefined
+      ? rendered
+          .filter((o) => (o.value.metadata as { namespace?: unknown }).namespace === undefined)
+          .filter((o) => {
+            const [group, version] = String(o.value.apiVersion).split('/');
+            return (
+              kindScope(
+                version === undefined ? '' : (group ?? ''),
+                String(o.value.kind),
+                undefined,
+              ) !== 'Cluster'
+            );
+          })
+          .map((o) => o.key)
+      : [];
+  const comparison = compareObjectSets(expected, actual);
+  return {
+    name,
+    ...comparison,
+    // Reported as different: the object is there, without the namespace it needs.
+    different: [
+      ...comparison.different,
+      ...unplaced.map((key) => ({
+        key,
+        diffs: [{ pointer: '/metadata/namespace', expected: valueNamespace, actual: undefined }],
+      })),
+    ],
+    textDiffers: textDifferences(expected, actual),
+  };
+}
+
+/** The rendered object without `namespace: <ns>` when upstream has it without one. */
+function stripNamespace<T extends ParsedObject>(
+  o: T,
+  upstream: ReadonlyMap<string, ParsedObject>,
+  namespace: string,
+): T {
+  const metadata = o.value.metadata as { namespace?: unknown } | undefined;
+  if (metadata?.namespace !== namespace || upstream.has(o.key)) return o;
+  const bare = o.key.replace(new RegExp(` ${namespace}/([^ /]+)$`), ' $1');
+  const original = upstream.get(bare);
+  if (!original || (original.value.metadata as { namespace?: unknown }).namespace !== undefined)
+    return o;
+  const value = structuredClone(o.value) as { metadata: { namespace?: unknown } };
+  delete value.metadata.namespace;
+  return {
+    ...o,
+    key: bare,
+    value: value as unknown as Record<string, unknown>,
+    text: o.text.replace(new RegExp(`^ {2}namespace: "?${namespace}"?\n`, 'm'), ''),
   };
 }
 

@@ -179,3 +179,21 @@ describe('global.database consumers, tls and mariadbOperator: every string stays
     }
   });
 });
+
+describe('an optional component whose namespace is a value (docs/choices.md), schema off', () => {
+  it('hostile: model-registry.namespace with a line break and template text stays one string', async () => {
+    const namespace = 'x\n  evil: {{ .Release.Name }}';
+    const values = { 'model-registry': { enabled: true, namespace } };
+    for (const result of await renderUnchecked(values, 'kubeflow')) {
+      expect(result.ok).toBe(true);
+      expect(result.text).toContain(`namespace: ${JSON.stringify(namespace)}`);
+      expect(result.text).not.toMatch(/^ {2}evil:/m);
+    }
+  });
+
+  it('hostile: model-registry.enabled without a namespace fails by name', async () => {
+    for (const error of await uncheckedError({ 'model-registry': { enabled: true } }, 'kubeflow')) {
+      expect(error).toContain('set the namespace to install this component into');
+    }
+  });
+});

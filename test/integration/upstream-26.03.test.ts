@@ -70,6 +70,7 @@ beforeAll(async () => {
 const CHARTS = [
   'kubeflow-crds',
   'kubeflow-training-crds',
+  'kubeflow-optional-crds',
   'kubeflow-platform',
   'kubeflow',
   'kubeflow-runtimes',
@@ -84,9 +85,9 @@ function render(chart: string, set: string[] = []): Promise<string> {
 }
 
 describe('kubeflow/manifests 26.03', () => {
-  it('builds 5 layered charts with 675 objects and prints its time', () => {
+  it('builds 6 layered charts with 675 objects (834 with the 4 optional components, 851 with 17 other versions of variants) and prints its time', () => {
     expect(buildOutput).toMatch(
-      /built 5 charts in .*: upstream 26\.03, 27 components, 675 objects, \d+ files in \d+\.\ds/,
+      /built 6 charts in .*: upstream 26\.03, 31 components, 851 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual(CHARTS);
     expect(report.installOrder.violations).toEqual([]);
@@ -126,7 +127,9 @@ describe('kubeflow/manifests 26.03', () => {
       'admissionregistration.k8s.io/v1 MutatingWebhookConfiguration admission-webhook-mutating-webhook-configuration /webhooks/0/clientConfig/caBundle',
     ]);
     const buildReport = readFileSync(join(dist, 'charts/BUILD-REPORT.md'), 'utf8');
-    expect(buildReport).toContain('| `ssa-aggregated-clusterrole-rules` | 12 |');
+    // The build report counts the optional components too: 5 aggregated ClusterRoles of
+    // Knative Eventing and 1 of Training Operator v1 (`grep -c '^aggregationRule:'`).
+    expect(buildReport).toContain('| `ssa-aggregated-clusterrole-rules` | 18 |');
     expect(buildReport).toContain('| `ssa-injected-ca-bundle` | 1 |');
     // And rendered from the live object on upgrade: istiod's failurePolicy, Knative's rules.
     expect(report.controllerOwnedLive).toEqual([
@@ -134,6 +137,58 @@ describe('kubeflow/manifests 26.03', () => {
       'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration istio-validator-istio-system /webhooks/0/failurePolicy',
       'admissionregistration.k8s.io/v1 ValidatingWebhookConfiguration validation.webhook.serving.knative.dev /webhooks/0/rules',
     ]);
+  });
+
+  it('renders each optional component, enabled, equal to its own kustomize build (docs/choices.md)', () => {
+    // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` in the 26.03 tree.
+    expect(report.choices.set).toEqual([
+      'model-registry.enabled=true',
+      'knative-eventing.enabled=true',
+      'training-operator.enabled=true',
+      'kuberay-operator.enabled=true',
+      'model-registry.namespace=kubeflow',
+    ]);
+    expect(
+      report.choices.components.map((c) => [c.name, c.expected, c.actual, c.missing, c.extra]),
+    ).toEqual([
+      ['model-registry', 24, 24, [], []],
+      ['knative-eventing', 102, 102, [], []],
+      ['training-operator', 16, 16, [], []],
+      ['kuberay-operator', 17, 17, [], []],
+    ]);
+    for (const c of report.choices.components) {
+      expect({ name: c.name, different: c.different, text: c.textDiffers }).toEqual({
+        name: c.name,
+        different: [],
+        text: [],
+      });
+    }
+  });
+
+  it('renders each variant, with its values, equal to its own kustomize build (docs/choices.md)', () => {
+    // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` (pipelines in
+    // the tree with its remote references localized).
+    expect(
+      report.choices.variants.map((v) => [
+        v.set.join(','),
+        v.expected,
+        v.actual,
+        v.missing,
+        v.extra,
+      ]),
+    ).toEqual([
+      ['istio.platform=gke', 37, 37, [], []],
+      ['oauth2-proxy.m2m=kind', 18, 18, [], []],
+      ['oauth2-proxy.m2m=eks', 15, 15, [], []],
+      ['pipelines.definitionStorage=kubernetes', 139, 139, [], []],
+    ]);
+    for (const v of report.choices.variants) {
+      expect({ set: v.set, different: v.different, text: v.textDiffers }).toEqual({
+        set: v.set,
+        different: [],
+        text: [],
+      });
+    }
   });
 
   it('differs from example/ built as one only by the listed JobSet CRD deviation', () => {
@@ -222,16 +277,38 @@ describe('kubeflow/manifests 26.03', () => {
 
   it('computes the layout of the hand-written releases.yaml it replaced', async () => {
     const { plan } = await buildCharts({ paths: defaultPaths(), tag: '26.03' });
-    const names = (r: PlannedRelease) => r.components.map((c) => c.component.name);
-    const count = (r: PlannedRelease) => r.components.reduce((n, c) => n + c.objects.length, 0);
-    expect(plan.releases.map((r) => [r.name, count(r)])).toEqual([
-      ['kubeflow-crds', 67],
-      ['kubeflow-training-crds', 7],
-      ['kubeflow-platform', 226],
-      ['kubeflow', 358],
-      ['kubeflow-runtimes', 17],
+    // example/'s components as before; the optional ones (off by default) beside them.
+    const names = (r: PlannedRelease) =>
+      r.components.filter((c) => !c.component.optional).map((c) => c.component.name);
+    // Other versions of objects in a variant (docs/choices.md) are counted apart.
+    const count = (r: PlannedRelease, optional = false) =>
+      r.components
+        .filter((c) => c.component.optional === optional)
+        .reduce((n, c) => n + c.objects.filter((o) => o.variant === undefined).length, 0);
+    const versions = plan.releases.flatMap((r) =>
+      r.components.flatMap((c) => c.objects.filter((o) => o.variant !== undefined)),
+    );
+    expect(versions).toHaveLength(851 - 834);
+    expect(plan.releases.map((r) => [r.name, count(r), count(r, true)])).toEqual([
+      ['kubeflow-crds', 67, 17],
+      ['kubeflow-training-crds', 7, 0],
+      ['kubeflow-optional-crds', 0, 9],
+      ['kubeflow-platform', 226, 99],
+      ['kubeflow', 358, 34],
+      ['kubeflow-runtimes', 17, 0],
     ]);
-    const [crds, training, platform] = plan.releases;
+    const optionalIn = (r: PlannedRelease | undefined) =>
+      (r?.components ?? []).filter((c) => c.component.optional).map((c) => c.component.name);
+    expect(plan.releases.map((r) => [r.name, optionalIn(r)])).toEqual([
+      ['kubeflow-crds', ['knative-eventing']],
+      ['kubeflow-training-crds', []],
+      ['kubeflow-optional-crds', ['training-operator', 'kuberay-operator']],
+      // experimental/ is not applications/: KubeRay goes with the platform it needs.
+      ['kubeflow-platform', ['knative-eventing', 'kuberay-operator']],
+      ['kubeflow', ['model-registry', 'training-operator']],
+      ['kubeflow-runtimes', []],
+    ]);
+    const [crds, training, , platform] = plan.releases;
     expect(names(crds as PlannedRelease)).toEqual([
       'cert-manager',
       'istio-crds',
@@ -268,19 +345,20 @@ describe('kubeflow/manifests 26.03', () => {
     ]);
     expect(plan.decisions.derivedNames).toEqual([]);
     expect(plan.decisions.unusedNames).toEqual([]);
-    // Estimates within a few percent of what verify measured (531.3 and 625.3 KiB).
+    // Estimates within a few percent of what verify measured (531.3 and 625.3 KiB); the
+    // estimate of kubeflow-crds counts Knative Eventing's CRDs (35.3 KiB) too.
     const estimate = (name: string) =>
       (plan.decisions.crdReleases.find((r) => r.release === name)?.estimatedBytes ?? 0) / 1024;
-    expect(estimate('kubeflow-crds')).toBeGreaterThan(520);
-    expect(estimate('kubeflow-crds')).toBeLessThan(550);
+    expect(estimate('kubeflow-crds')).toBeGreaterThan(555);
+    expect(estimate('kubeflow-crds')).toBeLessThan(585);
     expect(estimate('kubeflow-training-crds')).toBeGreaterThan(615);
     expect(estimate('kubeflow-training-crds')).toBeLessThan(645);
 
     // The order check is independent of the planner: it refuses the runtimes in kubeflow.
     const merged: ReleasePlan = {
       ...plan,
-      releases: plan.releases.slice(0, 4).map((r, i) =>
-        i < 3
+      releases: plan.releases.slice(0, 5).map((r, i) =>
+        i < 4
           ? r
           : {
               ...r,
@@ -288,7 +366,7 @@ describe('kubeflow/manifests 26.03', () => {
                 component: c.component,
                 objects: [
                   ...c.objects,
-                  ...(plan.releases[4]?.components.find((x) => x.component === c.component)
+                  ...(plan.releases[5]?.components.find((x) => x.component === c.component)
                     ?.objects ?? []),
                 ],
               })),

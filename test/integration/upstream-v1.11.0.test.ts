@@ -32,13 +32,14 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('kubeflow/manifests v1.11.0', () => {
-  it('builds with no edit: 28 components, 653 objects, the same five releases', () => {
+  it('builds with no edit: 28 components, 653 objects (797 with the 4 optional ones, 814 with variants), the same six releases', () => {
     expect(buildOutput).toMatch(
-      /built 5 charts in .*: upstream v1\.11\.0, 28 components, 653 objects, \d+ files in \d+\.\ds/,
+      /built 6 charts in .*: upstream v1\.11\.0, 32 components, 814 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual([
       'kubeflow-crds',
       'kubeflow-training-crds',
+      'kubeflow-optional-crds',
       'kubeflow-platform',
       'kubeflow',
       'kubeflow-runtimes',
@@ -61,6 +62,51 @@ describe('kubeflow/manifests v1.11.0', () => {
     expect(buildReport).toContain(
       '- `components: ../common/security/PSS/dynamic/baseline`: `profiles`',
     );
+  });
+
+  it('renders each optional component, enabled, equal to its own kustomize build (docs/choices.md)', () => {
+    // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` in the v1.11.0 tree.
+    expect(
+      report.choices.components.map((c) => [c.name, c.expected, c.actual, c.missing, c.extra]),
+    ).toEqual([
+      ['model-registry', 24, 24, [], []],
+      ['knative-eventing', 87, 87, [], []],
+      ['training-operator', 16, 16, [], []],
+      ['kuberay-operator', 17, 17, [], []],
+    ]);
+    for (const c of report.choices.components) {
+      expect({ name: c.name, different: c.different, text: c.textDiffers }).toEqual({
+        name: c.name,
+        different: [],
+        text: [],
+      });
+    }
+  });
+
+  it('renders each variant, with its values, equal to its own kustomize build (docs/choices.md)', () => {
+    // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` in the v1.11.0
+    // tree (pipelines with its remote references localized).
+    expect(
+      report.choices.variants.map((v) => [
+        v.set.join(','),
+        v.expected,
+        v.actual,
+        v.missing,
+        v.extra,
+      ]),
+    ).toEqual([
+      ['istio.platform=gke', 37, 37, [], []],
+      ['oauth2-proxy.m2m=kind', 16, 16, [], []],
+      ['oauth2-proxy.m2m=eks', 13, 13, [], []],
+      ['pipelines.definitionStorage=kubernetes', 137, 137, [], []],
+    ]);
+    for (const v of report.choices.variants) {
+      expect({ set: v.set, different: v.different, text: v.textDiffers }).toEqual({
+        set: v.set,
+        different: [],
+        text: [],
+      });
+    }
   });
 
   it('equals each component built on its own and example/ built as one, but for listed deviations', () => {

@@ -9,10 +9,11 @@ import { defaultPaths } from '../../src/paths.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import { tempDir } from './helpers.ts';
 
-/** The five charts, built once per test file and tag into a temp dist (warm cache: ~2 s). */
+/** The six charts, built once per test file and tag into a temp dist (warm cache: ~2 s). */
 export const CHARTS = [
   'kubeflow-crds',
   'kubeflow-training-crds',
+  'kubeflow-optional-crds',
   'kubeflow-platform',
   'kubeflow',
   'kubeflow-runtimes',

@@ -5,6 +5,8 @@ import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
 import { ingressRules } from './ingress.ts';
+import { m2mRules } from './m2m.ts';
+import { modelRegistryRules } from './model-registry.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
 import { restartRules } from './restart.ts';
@@ -19,8 +21,10 @@ export function valuesRules(): ObjectRule[] {
   return [
     ...definedIn(at('database.ts'), databaseRules),
     ...definedIn(at('database-tls.ts'), databaseTlsRules),
+    ...definedIn(at('model-registry.ts'), modelRegistryRules),
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
+    ...definedIn(at('m2m.ts'), m2mRules),
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('ingress.ts'), ingressRules),
     ...definedIn(at('namespaces.ts'), namespaceRules),

@@ -1,0 +1,192 @@
+import { describe, expect, it } from 'vitest';
+import { envOf, type K8sObject, renderWith, schemaError } from './values-charts.ts';
+
+/**
+ * Upstream's choices (docs/choices.md) beyond what `verify` compares with kustomize: Model
+ * Registry's namespace value, its external database and its Central Dashboard menu link.
+ * Uses the charts built once by values-charts.ts (26.03).
+ */
+const MR = { 'model-registry': { enabled: true, namespace: 'team-a' } };
+
+/** The dashboard's links JSON (upstream keeps it as one string in centraldashboard-config). */
+function links(r: { get(kind: string, ns: string, name: string): K8sObject }): {
+  menuLinks: unknown[];
+} {
+  const config = r.get('ConfigMap', 'kubeflow', 'centraldashboard-config') as unknown as {
+    data: { links: string };
+  };
+  return JSON.parse(config.data.links) as { menuLinks: unknown[] };
+}
+
+describe('choices: Model Registry (optional, namespace and database values)', () => {
+  it('is off by default: nothing of it renders', async () => {
+    const r = await renderWith({}, ['kubeflow']);
+    expect(r.objects.filter((o) => o.metadata.name.startsWith('model-registry'))).toEqual([]);
+  });
+
+  it('enabled: objects without a namespace upstream go to model-registry.namespace, the UI stays in kubeflow', async () => {
+    const r = await renderWith(MR, ['kubeflow']);
+    const mine = r.objects.filter(
+      (o) => o.metadata.name.startsWith('model-registry') || o.metadata.name === 'metadata-mysql',
+    );
+    const namespaces = new Map<string, string[]>();
+    for (const o of mine) {
+      const ns = o.metadata.namespace ?? '(cluster)';
+      namespaces.set(ns, [...(namespaces.get(ns) ?? []), `${o.kind} ${o.metadata.name}`]);
+    }
+    // 24 objects (see upstream-26.03.test.ts): the 12 of overlays/db and options/istio in the
+    // value's namespace, 6 of the UI in kubeflow, the UI's 6 cluster-scoped RBAC objects.
+    expect([...namespaces.keys()].sort()).toEqual(['(cluster)', 'kubeflow', 'team-a']);
+    expect(namespaces.get('team-a')).toContain('Deployment model-registry-deployment');
+    expect(namespaces.get('team-a')).toContain('PersistentVolumeClaim metadata-mysql');
+    expect(namespaces.get('kubeflow')).toContain('Deployment model-registry-ui');
+    expect(mine.length).toBe(24);
+  });
+
+  it('the values schema refuses enabling it without a namespace, and a namespace that is not a DNS label', async () => {
+    expect(await schemaError({ 'model-registry': { enabled: true } })).toContain('namespace');
+    expect(
+      await schemaError({ 'model-registry': { enabled: true, namespace: 'a\n{{ .x }}' } }),
+    ).toContain('namespace');
+    expect(await schemaError({ 'model-registry': { enabled: false } })).toBeUndefined();
+  });
+
+  it('global.database.external: the server connects to the external MySQL, the in-cluster one is gone', async () => {
+    const r = await renderWith(
+      {
+        ...MR,
+        global: {
+          database: {
+            external: true,
+            host: 'mariadb.db.svc.cluster.local',
+            port: 3307,
+            username: 'mr',
+            password: 's3cret "pw" {{ x }}',
+          },
+        },
+      },
+      ['kubeflow'],
+    );
+    const server = r.get('Deployment', 'team-a', 'model-registry-deployment') as unknown as {
+      spec: {
+        template: {
+          metadata: { annotations: Record<string, string> };
+          spec: { containers: { name: string; args: string[] }[] };
+        };
+      };
+    };
+    const args = server.spec.template.spec.containers.find(
+      (c) => c.name === 'rest-container',
+    )?.args;
+    expect(args).toContain(
+      '--embedmd-database-dsn=$(MYSQL_USER_NAME):$(MYSQL_ROOT_PASSWORD)@tcp(mariadb.db.svc.cluster.local:$(MYSQL_PORT))/$(MYSQL_DATABASE)?charset=utf8mb4',
+    );
+    expect(
+      server.spec.template.metadata.annotations['traffic.sidecar.istio.io/excludeOutboundPorts'],
+    ).toBe('3307');
+    const parameters = r.get('ConfigMap', 'team-a', 'model-registry-db-parameters') as unknown as {
+      data: Record<string, string>;
+    };
+    expect(parameters.data.MYSQL_PORT).toBe('3307');
+    const secret = r.get('Secret', 'team-a', 'model-registry-db-secrets') as unknown as {
+      data: Record<string, string>;
+    };
+    const decoded = (k: string) => Buffer.from(secret.data[k] as string, 'base64').toString();
+    expect([decoded('MYSQL_USER_NAME'), decoded('MYSQL_ROOT_PASSWORD')]).toEqual([
+      'mr',
+      's3cret "pw" {{ x }}',
+    ]);
+    for (const [kind, name] of [
+      ['Deployment', 'model-registry-db'],
+      ['Service', 'model-registry-db'],
+      ['PersistentVolumeClaim', 'metadata-mysql'],
+    ] as const) {
+      expect({ kind, name, rendered: r.has(kind, 'team-a', name) }).toEqual({
+        kind,
+        name,
+        rendered: false,
+      });
+    }
+  });
+
+  it('global.database.existingSecret: user and password come from it, no Secret of credentials renders', async () => {
+    const r = await renderWith(
+      {
+        ...MR,
+        global: {
+          database: { external: true, host: 'db.example.org', existingSecret: 'mr-db' },
+        },
+      },
+      ['kubeflow'],
+    );
+    const server = r.get('Deployment', 'team-a', 'model-registry-deployment');
+    expect(envOf(server, 'rest-container', 'MYSQL_USER_NAME')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'mr-db', key: 'username' },
+    });
+    expect(envOf(server, 'rest-container', 'MYSQL_ROOT_PASSWORD')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'mr-db', key: 'password' },
+    });
+    const envFrom = (
+      server as unknown as {
+        spec: { template: { spec: { containers: { name: string; envFrom: unknown[] }[] } } };
+      }
+    ).spec.template.spec.containers.find((c) => c.name === 'rest-container')?.envFrom;
+    expect(envFrom).toContainEqual({ secretRef: { name: 'mr-db' } });
+    expect(r.has('Secret', 'team-a', 'model-registry-db-secrets')).toBe(false);
+  });
+
+  it("central-dashboard.menuLinks.model-registry adds exactly the README's menu entry", async () => {
+    const off = links(await renderWith({}, ['kubeflow']));
+    const on = links(
+      await renderWith({ 'central-dashboard': { menuLinks: { 'model-registry': true } } }, [
+        'kubeflow',
+      ]),
+    );
+    // applications/model-registry/upstream/README.md: `.menuLinks += [{"icon": "assignment",
+    // "link": "/model-registry/", "text": "Model Registry", "type": "item"}]`.
+    expect(on).toEqual({
+      ...off,
+      menuLinks: [
+        ...off.menuLinks,
+        { icon: 'assignment', link: '/model-registry/', text: 'Model Registry', type: 'item' },
+      ],
+    });
+  });
+});
+
+describe('choices: variants (one value each, docs/choices.md)', () => {
+  it('the values schema takes only the choices upstream offers', async () => {
+    expect(await schemaError({ 'oauth2-proxy': { m2m: 'gcp' } }, 'kubeflow-platform')).toContain(
+      'm2m',
+    );
+    expect(await schemaError({ pipelines: { definitionStorage: 'etcd' } }, 'kubeflow')).toContain(
+      'definitionStorage',
+    );
+    expect(await schemaError({ istio: { platform: 'gke' } }, 'kubeflow-platform')).toBeUndefined();
+  });
+
+  it("oauth2-proxy.m2m: eks with eksIssuer replaces upstream's placeholder issuer; the others keep theirs", async () => {
+    const issuers = (r: { get(kind: string, ns: string, name: string): K8sObject }) =>
+      (
+        r.get('RequestAuthentication', 'istio-system', 'm2m-token-issuer') as unknown as {
+          spec: { jwtRules: { issuer: string }[] };
+        }
+      ).spec.jwtRules.map((j) => j.issuer);
+    const issuer = 'https://oidc.eks.eu-west-1.amazonaws.com/id/0123456789ABCDEF';
+    const eks = await renderWith({ 'oauth2-proxy': { m2m: 'eks', eksIssuer: issuer } }, [
+      'kubeflow-platform',
+    ]);
+    expect(issuers(eks)).toEqual([issuer]);
+    const placeholder = await renderWith({ 'oauth2-proxy': { m2m: 'eks' } }, ['kubeflow-platform']);
+    expect(issuers(placeholder)).toEqual([
+      'https://oidc.eks.AWS_REGION.amazonaws.com/id/CLUSTER_ID',
+    ]);
+    const kind = await renderWith({ 'oauth2-proxy': { m2m: 'kind', eksIssuer: issuer } }, [
+      'kubeflow-platform',
+    ]);
+    expect(issuers(kind)).not.toContain(issuer);
+    expect(kind.has('Deployment', 'istio-system', 'cluster-jwks-proxy')).toBe(true);
+    const dexOnly = await renderWith({}, ['kubeflow-platform']);
+    expect(dexOnly.has('Deployment', 'istio-system', 'cluster-jwks-proxy')).toBe(false);
+  });
+});
