@@ -44,9 +44,6 @@ export function exec(
         exitCode: code ?? (signal ? 128 : 1),
       });
     });
-    // A child that exits before reading its input closes the pipe (EPIPE): its exit code
-    // and stderr say what happened, so the write error is not one of its own.
-    child.stdin.on('error', () => {});
     child.stdin.end(options.input ?? '');
   });
 }
