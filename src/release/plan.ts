@@ -91,7 +91,11 @@ export function planReleases(
   const layerNames = layout.layers.map((l) => l.name);
   const bins = packCrds({
     named: layout.crds,
-    pins: layout.overrides?.crds ?? [],
+    // A pin for a component this release does not have (an optional one upstream dropped,
+    // or one it renamed) has nothing to place.
+    pins: (layout.overrides?.crds ?? []).filter((p) =>
+      built.some((c) => c.component.name === p.component),
+    ),
     components: built
       .map((c) => ({ name: c.component.name, crds: c.objects.filter(isCrd) }))
       .filter((c) => c.crds.length > 0),
