@@ -111,6 +111,7 @@ describe('values: global.imageRegistry', () => {
   let mirrored: Rendered;
   let defaults: Rendered;
   let listed: string[];
+  let all: string[];
   let built: ManifestObject[];
 
   beforeAll(async () => {
@@ -118,7 +119,16 @@ describe('values: global.imageRegistry', () => {
       paths: { ...defaultPaths(), distDir: tempDir('images-dist') },
       log: () => {},
     });
-    listed = listImages(result.components, result.upgrade, result.runtimeImages);
+    // What renders at default values: example/'s components, each object's default version.
+    // `kfcharts images` lists the optional components' and variants' images too (all).
+    listed = listImages(
+      result.components
+        .filter((c) => !c.component.optional)
+        .map((c) => ({ ...c, objects: c.objects.filter((o) => o.variant === undefined) })),
+      result.upgrade,
+      result.runtimeImages,
+    );
+    all = listImages(result.components, result.upgrade, result.runtimeImages);
     built = result.components.flatMap((c) => c.objects);
     [mirrored, defaults] = await renders();
   });
@@ -141,6 +151,9 @@ describe('values: global.imageRegistry', () => {
 
   it('renders exactly the images `kfcharts images` lists, through the registry', () => {
     expect(listed.length).toBe(106);
+    // The 24 more of `kfcharts images` are those of optional components and variants.
+    expect(all.length).toBe(130);
+    expect(listed.filter((image) => !all.includes(image))).toEqual([]);
     expect(listed).toEqual([...new Set(listed)].sort());
     const mirroredObjects = splitManifests(mirrored.text, 'helm template');
     const rendered = new Set([
