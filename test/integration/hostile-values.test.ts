@@ -119,3 +119,15 @@ describe('variant values (docs/choices.md), schema off', () => {
     }
   });
 });
+
+describe('global.certManager.issuerRef, schema off', () => {
+  it('hostile: an issuer name with a line break and template text stays one string', async () => {
+    const name = 'corp\n  evil: {{ .Release.Name }}';
+    const values = { global: { certManager: { issuerRef: { name } } } };
+    for (const result of await renderUnchecked(values, 'kubeflow')) {
+      expect(result.ok).toBe(true);
+      expect(result.text).toContain(`name: ${JSON.stringify(name)}`);
+      expect(result.text).not.toMatch(/^ {2}evil:/m);
+    }
+  });
+});
