@@ -153,6 +153,9 @@ function emitChart(
     files.set(`${dir}/values.yaml`, subchartValuesYaml(component, input.components));
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component, input.components)));
     files.set(`${dir}/templates/_kfcharts.tpl`, helpers);
+    if (component.variants) {
+      files.set(`${dir}/templates/kfcharts-choices.yaml`, variantChecks(component));
+    }
     for (const [name, text] of extraTemplates(component.name, release.name)) {
       files.set(`${dir}/templates/${name}`, text);
     }
@@ -336,4 +339,21 @@ function installScript(plan: ReleasePlan, version: string): string {
   return template
     .replace('@VERSION@', version)
     .replace('@RELEASES@', plan.releases.map((r) => r.name).join(' '));
+}
+
+/**
+ * A variant value's choices checked again in the templates (docs/choices.md): with the
+ * schema skipped, a choice upstream does not offer would render no version of the objects
+ * that differ. Names and choices are release data of a constrained pattern; the user's
+ * value reaches only the error message, as JSON.
+ */
+function variantChecks(component: Component): string {
+  const lines = (component.variants?.values ?? []).map((v) => {
+    const choices = `(list ${v.choices.map((c) => JSON.stringify(c)).join(' ')})`;
+    const message = JSON.stringify(
+      `${component.name}.${v.name}: must be one of ${v.choices.join(', ')}, not %s`,
+    );
+    return `{{- if not (has (toString $.Values.${v.name}) ${choices}) }}{{ fail (printf ${message} (toJson $.Values.${v.name})) }}{{ end }}`;
+  });
+  return `{{- /* The choices of this component's variant values (kfcharts, docs/choices.md). */ -}}\n${lines.join('\n')}\n`;
 }

@@ -453,6 +453,29 @@ const ingress = object(
   },
 );
 
+/** Bring your own cert-manager issuer (docs/choices.md). */
+const certManager = object("cert-manager as the Certificates of Kubeflow's webhooks use it.", {
+  issuerRef: object(
+    "The issuer every cert-manager Certificate of the charts names; empty name keeps upstream's (each component's own self-signed Issuer). For a cert-manager you run yourself (cert-manager.enabled: false).",
+    {
+      name: text("Issuer or ClusterIssuer name; empty: upstream's issuers.", '', {
+        anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
+      }),
+      kind: text("Issuer (in each Certificate's namespace) or ClusterIssuer.", 'ClusterIssuer', {
+        enum: ['ClusterIssuer', 'Issuer'],
+      }),
+      group: text(
+        "API group of the issuer (cert-manager.io, or an external issuer's).",
+        'cert-manager.io',
+        {
+          pattern: DNS_NAME,
+          maxLength: 253,
+        },
+      ),
+    },
+  ),
+});
+
 export const globalSchema: Schema = object(
   'Helm global values, shared with every subchart of every kfcharts release.',
   {
@@ -492,6 +515,7 @@ export const globalSchema: Schema = object(
     objectStorage,
     auth,
     ingress,
+    certManager,
   },
 );
 

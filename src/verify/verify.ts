@@ -147,29 +147,33 @@ async function verifyAgainst(
   options.log?.(
     `verify: kustomize build of ${EXAMPLE_PATH} as one (uncached; the longest single build)`,
   );
-  const example = await kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
-    kubectl: options.kubectl ?? new Kubectl(),
-    cacheDir: undefined,
-    title: 'verify: kustomize example/ (uncached)',
-  });
   const releaseData =
     rebuilt.report.releaseData && readLock(resolve(projectRoot, rebuilt.report.releaseData.file));
-  const choices = await renderChoices(
-    releaseData?.choices?.optional ?? [],
-    rebuilt.tree,
-    charts,
-    chartsDir,
-    helm,
-    options.kubectl ?? new Kubectl(),
-  );
-  const variants = await renderVariants(
-    releaseData?.choices?.variants ?? [],
-    rebuilt.tree,
-    charts,
-    chartsDir,
-    helm,
-    options.kubectl ?? new Kubectl(),
-  );
+  // The choices' own builds and renders (docs/choices.md) run beside example/'s build, the
+  // longest single one, which keeps one core busy.
+  const [example, choices, variants] = await Promise.all([
+    kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
+      kubectl: options.kubectl ?? new Kubectl(),
+      cacheDir: undefined,
+      title: 'verify: kustomize example/ (uncached)',
+    }),
+    renderChoices(
+      releaseData?.choices?.optional ?? [],
+      rebuilt.tree,
+      charts,
+      chartsDir,
+      helm,
+      options.kubectl ?? new Kubectl(),
+    ),
+    renderVariants(
+      releaseData?.choices?.variants ?? [],
+      rebuilt.tree,
+      charts,
+      chartsDir,
+      helm,
+      options.kubectl ?? new Kubectl(),
+    ),
+  ]);
   // Optional components are off at defaults: compared only in the render with them on.
   const optional = new Set([
     ...choices.expected.keys(),

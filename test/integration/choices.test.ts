@@ -190,3 +190,33 @@ describe('choices: variants (one value each, docs/choices.md)', () => {
     expect(dexOnly.has('Deployment', 'istio-system', 'cluster-jwks-proxy')).toBe(false);
   });
 });
+
+describe('choices: bring your own cert-manager (global.certManager.issuerRef)', () => {
+  it('with cert-manager and Istio off and an issuerRef set, none of their objects renders and every Certificate names the issuer', async () => {
+    const off = ['cert-manager', 'istio-crds', 'istio-namespace', 'istio'];
+    const r = await renderWith({
+      ...Object.fromEntries(off.map((c) => [c, { enabled: false }])),
+      global: { certManager: { issuerRef: { name: 'corp-ca' } } },
+    });
+    for (const c of off) expect(r.text).not.toContain(`/charts/${c}/`);
+    const certificates = r.objects.filter(
+      (o) => o.kind === 'Certificate' && o.apiVersion.startsWith('cert-manager.io/'),
+    );
+    // The six of 26.03's default install (admission-webhook, katib, KServe's two, KFP's
+    // cache, PVC viewer); each names its own self-signed Issuer upstream.
+    expect(certificates.map((o) => o.metadata.name).sort()).toEqual([
+      'admission-webhook-cert',
+      'katib-webhook-cert',
+      'kfp-cache-cert',
+      'llmisvc-serving-cert',
+      'pvcviewer-serving-cert',
+      'serving-cert',
+    ]);
+    for (const o of certificates) {
+      expect({ name: o.metadata.name, ref: (o.spec as { issuerRef: unknown }).issuerRef }).toEqual({
+        name: o.metadata.name,
+        ref: { name: 'corp-ca', kind: 'ClusterIssuer', group: 'cert-manager.io' },
+      });
+    }
+  });
+});

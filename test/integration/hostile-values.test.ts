@@ -197,3 +197,36 @@ describe('an optional component whose namespace is a value (docs/choices.md), sc
     }
   });
 });
+
+describe('variant values (docs/choices.md), schema off', () => {
+  it('hostile: oauth2-proxy.eksIssuer with a line break and template text stays one string', async () => {
+    const issuer = 'https://x\n  evil: {{ .Release.Name }}';
+    const values = { 'oauth2-proxy': { m2m: 'eks', eksIssuer: issuer } };
+    for (const result of await renderUnchecked(values, 'kubeflow-platform')) {
+      expect(result.ok).toBe(true);
+      expect(result.text).toContain(`issuer: ${JSON.stringify(issuer)}`);
+      expect(result.text).not.toMatch(/^ {2}evil:/m);
+    }
+  });
+
+  it('hostile: an m2m choice upstream does not offer fails by name, its text only quoted', async () => {
+    const values = { 'oauth2-proxy': { m2m: 'kind" }}{{ .Release.Name' } };
+    for (const error of await uncheckedError(values, 'kubeflow-platform')) {
+      expect(error).toContain(
+        'oauth2-proxy.m2m: must be one of dex-only, kind, eks, not "kind\\" }}{{ .Release.Name"',
+      );
+    }
+  });
+});
+
+describe('global.certManager.issuerRef, schema off', () => {
+  it('hostile: an issuer name with a line break and template text stays one string', async () => {
+    const name = 'corp\n  evil: {{ .Release.Name }}';
+    const values = { global: { certManager: { issuerRef: { name } } } };
+    for (const result of await renderUnchecked(values, 'kubeflow')) {
+      expect(result.ok).toBe(true);
+      expect(result.text).toContain(`name: ${JSON.stringify(name)}`);
+      expect(result.text).not.toMatch(/^ {2}evil:/m);
+    }
+  });
+});

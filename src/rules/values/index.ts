@@ -1,5 +1,6 @@
 import { definedIn, type ObjectRule } from '../rule.ts';
 import { authRules } from './auth.ts';
+import { certManagerRules } from './cert-manager.ts';
 import { databaseRules } from './database.ts';
 import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
@@ -25,6 +26,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('object-storage.ts'), objectStorageRules),
     ...definedIn(at('auth.ts'), authRules),
     ...definedIn(at('m2m.ts'), m2mRules),
+    ...definedIn(at('cert-manager.ts'), certManagerRules),
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('ingress.ts'), ingressRules),
     ...definedIn(at('namespaces.ts'), namespaceRules),

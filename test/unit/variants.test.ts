@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import type { Component } from '../../src/components.ts';
+import { splitManifests } from '../../src/manifest/object.ts';
+import { renderTemplate } from '../../src/rules/edit.ts';
+import type { VariantValue } from '../../src/upstream/lock.ts';
+import { comboCondition, mergeVariants, type VariantBuild } from '../../src/variants.ts';
+import { thrown } from './helpers.ts';
+
+const component = (name: string): Component => ({
+  name,
+  paths: [`common/${name}/base`],
+  description: name,
+  optional: false,
+  derived: false,
+});
+const cm = (name: string, value: string, namespace = 'auth') =>
+  `apiVersion: v1\ndata:\n  k: ${value}\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
+const objects = (...texts: string[]) => splitManifests(texts.join('---\n'), 'test');
+const m2m: VariantValue[] = [
+  { name: 'm2m', default: 'dex-only', choices: ['dex-only', 'kind', 'eks'], description: 'x' },
+];
+const builds: VariantBuild[] = [
+  { component: 'proxy', index: 1, when: { m2m: 'kind' }, path: 'p/kind' },
+  { component: 'proxy', index: 2, when: { m2m: 'eks' }, path: 'p/eks' },
+];
+
+describe('variants (src/variants.ts)', () => {
+  it('keeps an object the same in every choice unconditioned and wraps each other version in the choices that render it', () => {
+    const merged = mergeVariants(
+      [{ component: component('proxy'), objects: objects(cm('same', 'a'), cm('differs', 'a')) }],
+      builds,
+      [
+        objects(cm('same', 'a'), cm('differs', 'b'), cm('kind-only', 'c')),
+        objects(cm('same', 'a'), cm('differs', 'a')),
+      ],
+      () => m2m,
+    );
+    const out = merged[0]?.objects ?? [];
+    const byName = (name: string) => out.filter((o) => o.name === name);
+    // Identical everywhere: kustomize's text, no edit, the usual file.
+    expect(byName('same').map((o) => [renderTemplate(o), o.variant])).toEqual([
+      [cm('same', 'a'), undefined],
+    ]);
+    const dexOrEks = `(or ${comboCondition(m2m, {})} ${comboCondition(m2m, { m2m: 'eks' })} false)`;
+    const kind = `(or ${comboCondition(m2m, { m2m: 'kind' })} false)`;
+    expect(byName('differs').map((o) => [renderTemplate(o), o.variant])).toEqual([
+      [`{{ if ${dexOrEks} }}${cm('differs', 'a')}{{ end }}`, undefined],
+      [`{{ if ${kind} }}${cm('differs', 'b')}{{ end }}`, 'variant1'],
+    ]);
+    expect(byName('kind-only').map((o) => o.variant)).toEqual(['variant1']);
+    expect(comboCondition(m2m, { m2m: 'kind' })).toBe('(and (eq (toString $.Values.m2m) "kind"))');
+  });
+
+  it('hostile: a variant that renders another component’s object fails by name', () => {
+    const error = thrown(() =>
+      mergeVariants(
+        [
+          { component: component('proxy'), objects: objects(cm('p', 'a')) },
+          { component: component('ns'), objects: objects(cm('shared', 'a', 'kubeflow')) },
+        ],
+        [builds[0] as VariantBuild],
+        [objects(cm('p', 'a'), cm('shared', 'b', 'kubeflow'))],
+        () => m2m,
+      ),
+    );
+    expect(error.message).toContain(
+      "variant of 'proxy' (m2m=kind) renders v1 ConfigMap kubeflow/shared, which component 'ns' renders too",
+    );
+  });
+});
