@@ -11,6 +11,7 @@ import {
   type ComponentObjects,
   type ComponentResolution,
   defaultComponentsPath,
+  type MissingChoice,
   readExample,
   readKnownComponents,
   resolveComponents,
@@ -310,18 +311,20 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
   const data = releaseDataOf(tree, options.lockPath);
   const example = readExample(tree.dir);
   const ownData = data?.lock.upstream.tag === tree.tag;
-  const resolved = resolveComponents(
-    tree.dir,
-    known,
-    example,
-    data?.lock.choices?.optional,
-    ownData,
-  );
+  const resolved = resolveComponents(tree.dir, known, example, data?.lock.choices?.optional);
   // Variants (docs/choices.md): each non-default path of a component, built beside it.
   const variantData = data?.lock.choices?.variants ?? [];
-  const variants = variantBuilds(variantData, resolved.components, tree.dir, ownData);
+  const missingVariants: MissingChoice[] = [];
+  const variants = variantBuilds(
+    variantData,
+    resolved.components,
+    tree.dir,
+    ownData,
+    missingVariants,
+  );
   const resolution: ComponentResolution = {
     ...resolved,
+    missingChoices: [...resolved.missingChoices, ...missingVariants],
     components: resolved.components.map((c) => {
       const v = variantData.find((x) => x.component === c.name);
       const paths = v?.paths.filter((p) =>
@@ -440,7 +443,17 @@ function finishBuild(
   const { findings } = ruled;
   // Each variant's objects through the same rules; its expectations are the default
   // build's, so only a rule that cannot change an object it selects is drift here.
-  const drift = [...ruled.drift];
+  // Choices of the release data this tree lacks: left out, and a decision for the reviewer.
+  const drift: Drift[] = [
+    ...resolution.missingChoices.map((m) => ({
+      rule: 'choices',
+      source: data ? relativeToProject(data.file) : 'release data',
+      component: undefined,
+      expected: `${m.choice} at ${m.path}`,
+      found: 'not a kustomization in this tree; update or remove the choice in the release data',
+    })),
+    ...ruled.drift,
+  ];
   const variantObjects = variants.map((b, i) => {
     const component = list.find((c) => c.name === b.component) as Component;
     const objects = splitManifests(
@@ -475,9 +488,7 @@ function finishBuild(
     releaseData: data && {
       tag: data.lock.upstream.tag,
       // Relative to the project: the report is part of the charts, the same on every clone.
-      file: relative(projectRoot, data.file).startsWith('..')
-        ? data.file
-        : relative(projectRoot, data.file),
+      file: relativeToProject(data.file),
       ...(data.lock.inheritedFrom !== undefined && { inheritedFrom: data.lock.inheritedFrom }),
     },
     resolution,
@@ -601,4 +612,10 @@ export function chartsDir(distDir: string): string {
 
 export function writeCharts(result: BuildResult, distDir: string): void {
   writeChartsAtomically(chartsDir(distDir), result.files);
+}
+
+/** Relative to the project when inside it: the report is part of the charts, the same on every clone. */
+function relativeToProject(file: string): string {
+  const path = relative(projectRoot, file);
+  return path.startsWith('..') ? file : path;
 }

@@ -157,6 +157,18 @@ export interface ComponentResolution {
   readonly derived: readonly { name: string; path: string }[];
   /** Known components example/ no longer lists (none of their paths is in it). */
   readonly vanished: readonly { name: string; paths: readonly string[] }[];
+  /**
+   * Choices of the release data (optional components, variant paths) whose path is not a
+   * kustomization in this tree: left out of the charts, and drift (the data needs a decision).
+   */
+  readonly missingChoices: readonly MissingChoice[];
+}
+
+/** A choice of the release data that this tree does not have. */
+export interface MissingChoice {
+  /** `optional component 'x'`, `variant of 'x' (value=choice)`. */
+  readonly choice: string;
+  readonly path: string;
 }
 
 /**
@@ -170,9 +182,8 @@ export function resolveComponents(
   example: ExampleLayout = readExample(treeDir),
   /** The release data's optional components (docs/choices.md), after example/'s. */
   optional: readonly OptionalComponent[] = [],
-  /** true: the data is this tree's own, so a listed path it lacks is an error. */
-  ownData = true,
 ): ComponentResolution {
+  const missingChoices: MissingChoice[] = [];
   const byPath = new Map(known.flatMap((k) => k.paths.map((p) => [p, k] as const)));
   // `global` is Helm's values key shared by every subchart: no component may take it.
   const taken = new Set(['global', ...known.map((k) => k.name)]);
@@ -242,11 +253,11 @@ export function resolveComponents(
     const paths = o.paths.map(normalizePath);
     const missing = paths.filter((p) => !findKustomizationFile(join(treeDir, p)));
     if (missing.length > 0) {
-      if (!ownData) continue;
-      throw new KfchartsError(
-        'component-list-invalid',
-        `optional component '${o.name}': the release data lists ${missing.join(', ')}, which is not a kustomization in the upstream tree; remove the entry (or the path) from the release data`,
-      );
+      // Upstream dropped or moved it: reported as drift by the build, not a crash here.
+      for (const path of missing) {
+        missingChoices.push({ choice: `optional component '${o.name}'`, path });
+      }
+      continue;
     }
     components.push({
       name: o.name,
@@ -262,7 +273,7 @@ export function resolveComponents(
   const vanished = known
     .filter((k) => !k.optional && !groups.has(k.name))
     .map((k) => ({ name: k.name, paths: k.paths }));
-  return { components, derived, vanished };
+  return { components, derived, vanished, missingChoices };
 }
 
 /** Path segments that say how a kustomization is laid out, not what it is. */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Component, ComponentObjects } from './components.ts';
+import type { Component, ComponentObjects, MissingChoice } from './components.ts';
 import { KfchartsError } from './errors.ts';
 import { findKustomizationFile } from './kustomize/kustomization.ts';
 import { type ManifestObject, objectKey } from './manifest/object.ts';
@@ -30,6 +30,8 @@ export function variantBuilds(
   components: readonly Component[],
   treeDir: string,
   ownData: boolean,
+  /** Receives each variant path the tree lacks (drift, docs/choices.md); else it throws. */
+  missing?: MissingChoice[],
 ): VariantBuild[] {
   const out: VariantBuild[] = [];
   for (const v of variants) {
@@ -43,6 +45,14 @@ export function variantBuilds(
     }
     for (const [i, p] of v.paths.entries()) {
       if (!findKustomizationFile(join(treeDir, p.path))) {
+        const when = Object.entries(p.when).map(([k, v]) => `${k}=${v}`);
+        if (missing) {
+          missing.push({
+            choice: `variant of '${v.component}' (${when.join(', ')})`,
+            path: p.path,
+          });
+          continue;
+        }
         if (!ownData) continue;
         throw new KfchartsError(
           'component-list-invalid',

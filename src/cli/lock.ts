@@ -52,7 +52,7 @@ export async function lockCommand(args: string[]): Promise<void> {
     deviations: previous?.deviations ?? [],
     // Code defaults move with component versions: inherited like expectations, to review.
     ...(previous?.runtimeImages !== undefined && { runtimeImages: previous.runtimeImages }),
-    // Choices carry over like expectations: a listed path the new tree lacks fails its build.
+    // Choices carry over like expectations: a listed path the new tree lacks is drift.
     ...(previous?.choices !== undefined && { choices: previous.choices }),
     // The recorded upgrade plan holds while the tree is the same; a new tree needs
     // `kfcharts diff <previous> <tag> --record` again.

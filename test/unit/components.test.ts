@@ -112,6 +112,23 @@ describe('resolveComponents', () => {
     ]);
   });
 
+  it("leaves out an optional component whose path the tree lacks, and reports it (the build's drift)", () => {
+    const dir = writeTemp({
+      'example/kustomization.yaml': `${KUSTOMIZATION}resources:\n- ../apps/pipeline/overlays\n`,
+      'apps/pipeline/overlays/kustomization.yaml': KUSTOMIZATION,
+      'experimental/ray/overlays/kubeflow/kustomization.yaml': KUSTOMIZATION,
+    });
+    const optional = [
+      { name: 'ray', description: 'Ray', paths: ['experimental/ray/overlays/kubeflow'] },
+      { name: 'gone-too', description: 'Gone', paths: ['experimental/gone/base'] },
+    ];
+    const { components, missingChoices } = resolveComponents(dir, known, undefined, optional);
+    expect(components.filter((c) => c.optional).map((c) => c.name)).toEqual(['ray']);
+    expect(missingChoices).toEqual([
+      { choice: "optional component 'gone-too'", path: 'experimental/gone/base' },
+    ]);
+  });
+
   it('refuses an entry that is not in the tree, naming it', () => {
     const dir = writeTemp({
       'example/kustomization.yaml': `${KUSTOMIZATION}resources:\n- ../apps/missing\n`,
