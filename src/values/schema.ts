@@ -104,7 +104,10 @@ const ownCredentials = { anyOf: [nonEmpty('existingSecret'), nonEmpty('username'
 const databaseTls = object(
   'TLS from the consumers to the server (used when external). The KFP API server and cache server (Go, go-sql-driver/mysql) and ML Metadata support it; Katib does not (its db-manager builds a fixed DSN), so with TLS on, Katib must be disabled.',
   {
-    enabled: bool('true: every consumer connects over TLS and refuses a plain connection.', false),
+    enabled: bool(
+      "true: the KFP API server and cache server connect over TLS and refuse a plain connection; ML Metadata asks for TLS but its `ssl_options` are ignored when the server has no SSL (MLMD's proto), so require TLS on the server (`require_secure_transport`, or `REQUIRE SSL` per user; the mariadb-operator `User` objects get it).",
+      false,
+    ),
     verifyServerCert: bool(
       "Verify the server's certificate (chain and host name). false: encrypt only (go-sql-driver `tls=skip-verify`, ML Metadata `verify_server_cert: false`).",
       true,
