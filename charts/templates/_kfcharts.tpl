@@ -93,6 +93,43 @@ issuers and audiences have no `,` or `=` (oauth2-proxy's EXTRA_JWT_ISSUERS list 
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- include "kfcharts.mariadbOperatorDistinct" . -}}
+{{- end -}}
+
+{{- /*
+kfcharts.mariadbOperatorDistinct (global.database.mariadbOperator): every consumer that
+gets operator objects (pipelines, cache and metadata with Pipelines, katib with Katib;
+the mariadb-operator.yaml of both subcharts) has its own user name and its own
+database. Two User (or Database) objects for one name would fight over it, and with
+cleanupPolicy Delete deleting one consumer's object drops the other's user or data.
+Checked in the parent chart, the only place that sees which subcharts are enabled;
+database names case-insensitively (a server with lower_case_table_names folds them).
+*/ -}}
+{{- define "kfcharts.mariadbOperatorDistinct" -}}
+{{- $db := .Values.global.database | default dict -}}
+{{- $op := $db.mariadbOperator | default dict -}}
+{{- if and $db.external $op.enabled -}}
+{{- $consumers := list -}}
+{{- if and (hasKey .Values "pipelines") (ne (toString (index .Values "pipelines" "enabled")) "false") -}}
+{{- $consumers = list "pipelines" "cache" "metadata" -}}
+{{- end -}}
+{{- if and (hasKey .Values "katib") (ne (toString (index .Values "katib" "enabled")) "false") -}}
+{{- $consumers = append $consumers "katib" -}}
+{{- end -}}
+{{- $seen := dict "username" dict "database" dict -}}
+{{- range $name := $consumers -}}
+{{- $c := index ($db.consumers | default dict) $name | default dict -}}
+{{- range $field := list "username" "database" -}}
+{{- $value := index $c $field | toString -}}
+{{- $key := ternary (lower $value) $value (eq $field "database") -}}
+{{- $by := index $seen $field -}}
+{{- if and $value (hasKey $by $key) -}}
+{{- fail (printf "global.database.mariadbOperator: global.database.consumers.%s.%s and global.database.consumers.%s.%s are both %s: each consumer needs its own %s for the operator's objects (with cleanupPolicy Delete, deleting one consumer's object would drop the other's %s)" (get $by $key) $field $name $field (toJson $value) (ternary "database" "user" (eq $field "database")) (ternary "data" "user" (eq $field "database"))) -}}
+{{- end -}}
+{{- $_ := set $by $key $name -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- /*

@@ -104,7 +104,10 @@ const ownCredentials = { anyOf: [nonEmpty('existingSecret'), nonEmpty('username'
 const databaseTls = object(
   'TLS from the consumers to the server (used when external). The KFP API server and cache server (Go, go-sql-driver/mysql) and ML Metadata support it; Katib does not (its db-manager builds a fixed DSN), so with TLS on, Katib must be disabled.',
   {
-    enabled: bool('true: every consumer connects over TLS and refuses a plain connection.', false),
+    enabled: bool(
+      "true: the KFP API server and cache server connect over TLS and refuse a plain connection; ML Metadata asks for TLS but its `ssl_options` are ignored when the server has no SSL (MLMD's proto), so require TLS on the server (`require_secure_transport`, or `REQUIRE SSL` per user; the mariadb-operator `User` objects get it).",
+      false,
+    ),
     verifyServerCert: bool(
       "Verify the server's certificate (chain and host name). false: encrypt only (go-sql-driver `tls=skip-verify`, ML Metadata `verify_server_cert: false`).",
       true,
@@ -346,7 +349,7 @@ const jwtIssuer: Schema = {
       type: 'array',
       default: [],
       description:
-        "User ids of this issuer (values of userIdClaim) that may act in a profile: each becomes a contributor of the profile as kfam makes one (a RoleBinding to ClusterRole kubeflow-<role> with kfam's `user` and `role` annotations, and an Istio AuthorizationPolicy for the `kubeflow-userid` header), in the `kubeflow` release. The profile must exist before the release that names it is installed or upgraded. See docs/machine-identities.md.",
+        "User ids (values of userIdClaim) that may act in a profile when they come in a token of this issuer: each becomes a contributor of the profile as kfam makes one (a RoleBinding to ClusterRole kubeflow-<role> with kfam's `user` and `role` annotations, and an Istio AuthorizationPolicy for the `kubeflow-userid` header), in the `kubeflow` release. Those two match the user id only, so the `kubeflow-platform` release ties it to the issuer at the ingress gateway: an AuthorizationPolicy DENY (istio-system/kfcharts-jwt-bound-users) refuses a request whose kubeflow-userid is a bound id while its token's `iss` is none of the issuers that bind it (e.g. a Dex user or another issuer's token with the same string), for every request through the gateway, not only in the bound profile. Requests that do not pass the ingress gateway are not covered. The profile must exist before the release that names it is installed or upgraded. See docs/machine-identities.md.",
       items: {
         type: 'object',
         additionalProperties: false,
@@ -356,9 +359,10 @@ const jwtIssuer: Schema = {
             type: 'string',
             minLength: 1,
             maxLength: 200,
-            pattern: '^\\S+$',
+            // No `*`: Istio reads a leading or trailing one in `values` as a wildcard.
+            pattern: '^[^\\s*]+$',
             description:
-              'The user id exactly as the claim holds it, e.g. `repo:acme/pipelines:ref:refs/heads/main`.',
+              'The user id exactly as the claim holds it, e.g. `repo:acme/pipelines:ref:refs/heads/main`; no spaces and no `*` (a wildcard in Istio policies).',
           },
           profile: {
             type: 'string',

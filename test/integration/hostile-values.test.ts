@@ -157,6 +157,21 @@ describe('global.database consumers, tls and mariadbOperator: every string stays
     }
   });
 
+  it('hostile: one user name for two consumers fails, the name printed as JSON', async () => {
+    const consumers = {
+      ...database.consumers,
+      katib: { ...database.consumers.katib, username: h('user') },
+    };
+    for (const error of await uncheckedError(
+      { global: { database: { ...database, consumers } } },
+      'kubeflow',
+    )) {
+      expect(error).toContain(
+        `global.database.consumers.pipelines.username and global.database.consumers.katib.username are both ${JSON.stringify(h('user'))}:`,
+      );
+    }
+  });
+
   it('hostile: tls strings (Katib off)', async () => {
     const tls = { enabled: true, caSecret: h('ca'), caKey: h('cakey') };
     const values = { global: { database: { ...database, tls } }, katib: { enabled: false } };

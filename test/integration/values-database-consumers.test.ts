@@ -503,6 +503,44 @@ describe('values: global.database.mariadbOperator', () => {
     expect(copy('katib')).toBe(copy('pipelines'));
   });
 
+  it('refuses two consumers with one user name or one database, naming both keys', async () => {
+    const operator = { mariadbOperator: { enabled: true, mariaDbRef: { name: 'mariadb' } } };
+    const values = (consumers: Partial<Record<Consumer, object>>, top: object = {}) => {
+      const v = perConsumerValues(operator) as {
+        global: { database: { consumers: Record<string, object> } };
+      };
+      for (const [name, c] of Object.entries(consumers)) {
+        v.global.database.consumers[name] = { ...v.global.database.consumers[name], ...c };
+      }
+      return { ...v, ...top };
+    };
+    // Katib's user is the API server's: across the two subcharts
+    expect(await renderError(values({ katib: { username: OWN.pipelines.username } }))).toContain(
+      'global.database.mariadbOperator: global.database.consumers.pipelines.username and global.database.consumers.katib.username are both "u-pipelines": each consumer needs its own user',
+    );
+    // one database, spelt in another case (a server with lower_case_table_names folds it)
+    expect(
+      await renderError(values({ metadata: { database: OWN.cache.database.toUpperCase() } })),
+    ).toContain(
+      "global.database.mariadbOperator: global.database.consumers.cache.database and global.database.consumers.metadata.database are both \"KF_CACHE\": each consumer needs its own database for the operator's objects (with cleanupPolicy Delete, deleting one consumer's object would drop the other's data)",
+    );
+    // Katib disabled: its values make no objects, so they collide with nothing
+    const r = await renderWith(
+      values({ katib: { username: OWN.pipelines.username } }, { katib: { enabled: false } }),
+      ['kubeflow'],
+    );
+    expect(
+      r.objects.filter((o) => o.kind === 'User' && o.apiVersion.startsWith('k8s.mariadb.com/'))
+        .length,
+    ).toBe(3);
+    // without the operator, a shared database is the user's choice (no objects to collide)
+    const off = perConsumerValues() as {
+      global: { database: { consumers: Record<string, { database: string }> } };
+    };
+    (off.global.database.consumers.metadata as { database: string }).database = OWN.cache.database;
+    await expect(renderWith(off, ['kubeflow'])).resolves.toBeDefined();
+  });
+
   it("refuses a consumer without a user name: the operator's User needs it as text", async () => {
     const error = await renderError({
       global: {

@@ -173,6 +173,88 @@ describe('values: profileBindings of an extra JWT issuer', () => {
     expect(allowed(r.objects, DEPLOY, 'team-c', 'list', 'runs')).toBe(false);
   });
 
+  it('a bound user id counts only in a token of an issuer that binds it (DENY at the gateway)', async () => {
+    const GITLAB = 'https://gitlab.example.org';
+    const DEX = 'http://dex.auth.svc.cluster.local:5556/dex';
+    const values = structuredClone(VALUES) as {
+      global: { auth: { extraJwtIssuers: object[] }; ingress?: object };
+    };
+    values.global.auth.extraJwtIssuers.push({
+      issuer: GITLAB,
+      audiences: ['kubeflow.example.org'],
+      userIdClaim: 'sub',
+      profileBindings: [{ user: DEPLOY, profile: 'team-c', role: 'view' }],
+    });
+    const platform = await renderWith(values, ['kubeflow-platform']);
+    type Policy = K8sObject & {
+      spec: {
+        action: string;
+        selector: { matchLabels: Record<string, string> };
+        rules: { when: { key: string; values?: string[]; notValues?: string[] }[] }[];
+      };
+    };
+    const policy = platform.get(
+      'AuthorizationPolicy',
+      'istio-system',
+      'kfcharts-jwt-bound-users',
+    ) as Policy;
+    expect(policy.spec).toEqual({
+      action: 'DENY',
+      selector: { matchLabels: { app: 'istio-ingressgateway' } },
+      rules: [
+        {
+          when: [
+            { key: 'request.headers[kubeflow-userid]', values: [DEPLOY] },
+            { key: 'request.auth.claims[iss]', notValues: [GITHUB, GITLAB] },
+          ],
+        },
+        {
+          when: [
+            { key: 'request.headers[kubeflow-userid]', values: [REPORTS] },
+            { key: 'request.auth.claims[iss]', notValues: [GITHUB] },
+          ],
+        },
+      ],
+    });
+    // Istio's semantics for these keys: the conditions of a rule all hold, any rule denies;
+    // notValues holds for a missing claim (a request without a verified token)
+    const denied = (userid: string, iss: string | undefined) =>
+      policy.spec.rules.some((rule) =>
+        rule.when.every((c) => {
+          const value = c.key === 'request.auth.claims[iss]' ? iss : userid;
+          if (c.values) return value !== undefined && c.values.includes(value);
+          return value === undefined || !c.notValues?.includes(value);
+        }),
+      );
+    expect(denied(DEPLOY, GITHUB)).toBe(false);
+    expect(denied(DEPLOY, GITLAB)).toBe(false);
+    expect(denied(REPORTS, GITHUB)).toBe(false);
+    expect(denied(DEPLOY, DEX)).toBe(true);
+    expect(denied(REPORTS, GITLAB)).toBe(true);
+    expect(denied(REPORTS, undefined)).toBe(true);
+    expect(denied('alice@example.org', DEX)).toBe(false);
+    expect(denied(OTHER, GITHUB)).toBe(false);
+    // the same gateway as the issuers' RequestAuthentication, in either ingress mode
+    values.global.ingress = { mode: 'gateway-api' };
+    const gatewayApi = await renderWith(values, ['kubeflow-platform']);
+    const selector = (o: K8sObject) => (o as Policy).spec.selector;
+    const deny = gatewayApi.get('AuthorizationPolicy', 'istio-system', 'kfcharts-jwt-bound-users');
+    expect(selector(deny)).toEqual({
+      matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kubeflow-gateway' },
+    });
+    expect(selector(deny)).toEqual(
+      selector(gatewayApi.get('RequestAuthentication', 'istio-system', 'kfcharts-jwt-0')),
+    );
+    expect(selector(policy)).toEqual(
+      selector(platform.get('RequestAuthentication', 'istio-system', 'kfcharts-jwt-0')),
+    );
+    // issuers without bindings: no policy
+    const plain = structuredClone(VALUES);
+    for (const issuer of plain.global.auth.extraJwtIssuers) issuer.profileBindings = [];
+    const none = await renderWith(plain, ['kubeflow-platform']);
+    expect(none.text).not.toContain('kfcharts-jwt-bound-users');
+  });
+
   it('renders nothing at defaults', async () => {
     const defaults = await renderWith({}, ['kubeflow']);
     expect(defaults.text).not.toContain('kfcharts-jwt-profile-bindings');
@@ -206,6 +288,8 @@ describe('values: profileBindings of an extra JWT issuer', () => {
     expect(await bindings({ ...ok, role: 'admin' })).toMatch(/role/);
     expect(await bindings({ ...ok, profile: 'Team_A' })).toMatch(/profile/);
     expect(await bindings({ ...ok, user: 'two words' })).toMatch(/user/);
+    // Istio reads a leading or trailing * in `values` as a wildcard
+    expect(await bindings({ ...ok, user: 'repo:acme/*' })).toMatch(/user/);
     expect(await bindings({ user: DEPLOY, profile: 'team-a' })).toMatch(/role/);
   });
 
@@ -222,6 +306,20 @@ describe('values: profileBindings of an extra JWT issuer', () => {
       );
       expect(binding?.subjects[0]?.name).toBe(user);
       expect(binding?.metadata.name).toBe(kfamName(user, 'edit'));
+    }
+    // what the template's own issuer check (kfcharts.validate) lets through: #, :, NEL, *, |
+    const issuerText = 'https://x/#a:b\u0085|*';
+    if (issuer) issuer.issuer = issuerText;
+    for (const result of await renderUnchecked(values, 'kubeflow-platform')) {
+      expect(result.ok, result.text).toBe(true);
+      const objects = parseYamlStream(result.text, 'helm template') as (K8sObject & {
+        spec: { rules: { when: { values?: string[]; notValues?: string[] }[] }[] };
+      })[];
+      const deny = objects.find((o) => o.metadata.name === 'kfcharts-jwt-bound-users');
+      expect(deny?.spec.rules[0]?.when.map((c) => c.values ?? c.notValues)).toEqual([
+        [user],
+        [issuerText],
+      ]);
     }
   });
 });

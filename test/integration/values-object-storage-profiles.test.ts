@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -307,7 +307,24 @@ describe.skipIf(PYTHON === undefined)(
       const again = await controller.sync('team-a', [...children, stale]);
       expect(again.status).toEqual({ 'kubeflow-pipelines-ready': 'False' });
       expect(again.attachments.filter((o) => o.kind === 'Secret')).toEqual([]);
-      expect(perProfile.notes).not.toContain('profileCredentials');
+      // NOTES name the Secret each profile needs and how an installation that had the
+      // shared keys moves over (its old ConfigMaps still name mlpipeline-minio-artifact)
+      const notes = perProfile.notes.replace(/\s+/g, ' ');
+      expect(notes).not.toContain('WARNING: global.objectStorage.profileCredentials');
+      expect(notes).toContain(
+        'Create, in each profile namespace, the Secret "s3-{namespace}" ({namespace}: the namespace) with the keys "AWS_ACCESS_KEY_ID" and "AWS_SECRET_ACCESS_KEY": an access key limited to <bucket>/<pathPrefix>/<namespace>/ (bucket "kf-artifacts", pathPrefix "teams/kfp").',
+      );
+      expect(notes).toContain(
+        'kubectl -n <namespace> delete configmap kfp-launcher artifact-repositories',
+      );
+      expect(notes).toContain('"Upgrading from an earlier kfcharts"');
+      // only in the release with the profile controller, not in the CRD release that
+      // also holds a pipelines subchart
+      const crdNotes = readFileSync(
+        join(await valuesCharts(), 'kubeflow-crds/templates/NOTES.txt'),
+        'utf8',
+      );
+      expect(crdNotes).not.toContain('objectStorage');
     });
 
     it('a fixed Secret name: each profile reads the Secret of its own namespace', async () => {
@@ -331,6 +348,8 @@ describe.skipIf(PYTHON === undefined)(
         { name: 'kfp-object-storage', key: 'secretkey' },
       ]);
       expect(s.root).toBe('minio://kf-artifacts/teams/kfp/team-c/v2/artifacts');
+      // a fixed name: no {namespace} explanation in NOTES
+      expect(fixed.notes).toContain('the Secret "kfp-object-storage"\nwith the keys "accesskey"');
       expect(r.attachments.map((o) => o.metadata.namespace)).toEqual(
         Array(r.attachments.length).fill('team-c'),
       );
@@ -366,6 +385,7 @@ describe.skipIf(PYTHON === undefined)(
         'WARNING: global.objectStorage.profileCredentials is "shared"',
       );
       expect(shared.notes).toContain('every Kubeflow user can read and overwrite');
+      expect(shared.notes).not.toContain('Create, in each profile namespace');
     });
   },
 );
