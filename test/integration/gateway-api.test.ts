@@ -393,6 +393,54 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
     expect((profiles.data as Json).ISTIO_INGRESS_GATEWAY_PRINCIPAL).toBe(PRINCIPAL);
   });
 
+  it("NetworkPolicies admitting the ingress gateway admit the gateway's pods; those admit anyone", () => {
+    const peer = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kubeflow' } },
+      podSelector: {
+        matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kubeflow-gateway' },
+      },
+    };
+    const froms = (r: Rendered, ns: string, name: string) =>
+      (spec(r.get('NetworkPolicy', ns, name)).ingress as Json[]).map((i) => i.from);
+    for (const [ns, name] of [
+      ['oauth2-proxy', 'allow-istio-ingressgateway'],
+      ['auth', 'allow-istio-and-oauth2-proxy'],
+      ['knative-serving', 'allow-istio-gateways-to-activator'],
+    ] as const) {
+      const upstream = froms(defaults, ns, name) as Json[][];
+      expect(JSON.stringify(upstream), `${ns}/${name}`).toContain('istio-ingressgateway');
+      expect(froms(gatewayApi, ns, name), `${ns}/${name}`).toEqual([
+        [...(upstream[0] ?? []), peer],
+      ]);
+    }
+    // Every policy that names upstream's ingress gateway as a peer got the new peer.
+    const admitting = (r: Rendered) =>
+      r.objects.filter(
+        (o) =>
+          o.kind === 'NetworkPolicy' &&
+          JSON.stringify((spec(o).ingress as Json[] | undefined)?.map((i) => i.from)).includes(
+            'istio-ingressgateway',
+          ),
+      );
+    expect(
+      admitting(defaults)
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual([
+      'allow-istio-and-oauth2-proxy',
+      'allow-istio-gateways-to-activator',
+      'allow-istio-ingressgateway',
+    ]);
+    expect(defaults.has('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway')).toBe(false);
+    expect(spec(gatewayApi.get('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway'))).toEqual({
+      podSelector: {
+        matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kubeflow-gateway' },
+      },
+      ingress: [{}],
+      policyTypes: ['Ingress'],
+    });
+  });
+
   it("KServe's raw deployments get HTTPRoutes on the Kubeflow gateway", () => {
     const ingress = JSON.parse(
       (gatewayApi.get('ConfigMap', 'kubeflow', 'inferenceservice-config').data as Json)
@@ -419,6 +467,16 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
       CHARTS,
     );
     expect(r.objects.filter((o) => o.kind === 'Gateway' && isGatewayApi(o))).toEqual([]);
+    // No policy for pods of a Gateway the charts do not create; the peers follow parentRef.
+    expect(r.has('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway')).toBe(false);
+    expect(
+      (
+        spec(r.get('NetworkPolicy', 'oauth2-proxy', 'allow-istio-ingressgateway')).ingress as Json[]
+      )[0]?.from,
+    ).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } },
+      podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'shared' } },
+    });
     for (const route of r.objects.filter((o) => o.kind === 'HTTPRoute')) {
       expect(spec(route).parentRefs).toEqual([
         {

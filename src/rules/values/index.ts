@@ -5,6 +5,7 @@ import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
 import { ingressRules } from './ingress.ts';
+import { networkPeerRule } from './ingress-network-policies.ts';
 import { namespaceRules } from './namespaces.ts';
 import { objectStorageRules } from './object-storage.ts';
 import { restartRules } from './restart.ts';
@@ -23,6 +24,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('auth.ts'), authRules),
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('ingress.ts'), ingressRules),
+    ...definedIn(at('ingress-network-policies.ts'), [networkPeerRule]),
     ...definedIn(at('namespaces.ts'), namespaceRules),
     ...definedIn(at('images.ts'), imageRules()),
     ...definedIn(at('restart.ts'), restartRules),

@@ -9,6 +9,7 @@ import {
   KUBEFLOW_GATEWAY,
 } from '../gateway-api.ts';
 import type { ObjectRule } from '../rule.ts';
+import { gatewayNetworkPolicy } from './ingress-network-policies.ts';
 import { ifElse, json } from './template.ts';
 
 /**
@@ -91,7 +92,7 @@ function replaceInGatewayApiMode(
 const gatewayRule: ObjectRule = {
   id: 'ingress-kubeflow-gateway',
   description:
-    'gateway-api mode: Istio Gateway kubeflow/kubeflow-gateway → a Gateway API Gateway (none with ingress.parentRef.name)',
+    'gateway-api mode: Istio Gateway kubeflow/kubeflow-gateway → a Gateway API Gateway and a NetworkPolicy admitting traffic to its pods from anywhere (neither with ingress.parentRef.name)',
   component: 'kubeflow-istio-resources',
   matches: (object, component) =>
     component === 'kubeflow-istio-resources' &&
@@ -99,10 +100,11 @@ const gatewayRule: ObjectRule = {
     selectObject('Gateway', KUBEFLOW_GATEWAY.namespace, KUBEFLOW_GATEWAY.name)(object),
   apply(object) {
     const gateway = gatewayTemplate(object.name, object.namespace ?? '');
+    const policy = gatewayNetworkPolicy(object.name, object.namespace ?? '');
     return replaceInGatewayApiMode(
       object,
       'ingress-kubeflow-gateway',
-      `{{ if not ${INGRESS}.parentRef.name }}${gateway}\n{{ end }}`,
+      `{{ if not ${INGRESS}.parentRef.name }}${gateway}\n---\n${policy}\n{{ end }}`,
     );
   },
 };
