@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DriftError } from '../../src/build.ts';
@@ -359,6 +361,36 @@ describe('VirtualService → HTTPRoute', () => {
     expect(() => toHttpRoute(parse(hosts(16)) as VirtualService)).not.toThrow();
     expect(() => toHttpRoute(parse(hosts(17)) as VirtualService)).toThrow(
       'spec.hosts: 17 hosts; an HTTPRoute allows 16 hostnames',
+    );
+  });
+});
+
+describe('examples/gateway-api/values-envoy-gateway.yaml', () => {
+  /**
+   * Envoy Gateway's proxy ServiceAccount (and Deployment) name: `envoy-` and
+   * utils.GetHashedName("<ns>/<name>", 48) (ExpectedResourceHashedName): the name with `/` as `-`
+   * (cut to 48 characters), `-`, the first 8 hex digits of its sha256.
+   */
+  const envoyName = (namespace: string, name: string) => {
+    const nsName = `${namespace}/${name}`;
+    const hash = createHash('sha256').update(nsName).digest('hex').slice(0, 8);
+    const resource = nsName.replaceAll('/', '-');
+    const trimmed = resource.length > 48 ? resource.slice(0, 48).replace(/-$/, '') : resource;
+    return `envoy-${trimmed}-${hash}`;
+  };
+
+  it("gatewayPrincipal is the ServiceAccount Envoy Gateway gives kubeflow/kubeflow-gateway's proxy", () => {
+    // Envoy Gateway's own example (a comment of its xDS server's ServiceAccount token check).
+    expect(envoyName('default', 'eg')).toBe('envoy-default-eg-e41e7b31');
+    const values = parse(
+      readFileSync(
+        new URL('../../examples/gateway-api/values-envoy-gateway.yaml', import.meta.url),
+        'utf8',
+      ),
+    ) as { global: { ingress: { gatewayPrincipal: string; parentRef?: unknown } } };
+    expect(values.global.ingress.parentRef).toBeUndefined();
+    expect(values.global.ingress.gatewayPrincipal).toBe(
+      `cluster.local/ns/envoy-gateway-system/sa/${envoyName('kubeflow', 'kubeflow-gateway')}`,
     );
   });
 });
