@@ -187,12 +187,21 @@ function samplePaths(services: readonly K8sObject[]): string[] {
 function crdValidator(fixture: string): (object: K8sObject) => string[] {
   const file = join(projectRoot, `test/fixtures/gateway-api/${fixture}.json`);
   const { schemas } = JSON.parse(readFileSync(file, 'utf8')) as { schemas: Record<string, Json> };
-  const strict = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(strict);
+  // A branch of anyOf/oneOf only validates the value (Kubernetes' structural schemas):
+  // `properties: {ingress: {}}` there names a field, it does not close the object.
+  const strict = (node: unknown, branch = false): unknown => {
+    if (Array.isArray(node)) return node.map((n) => strict(n, branch));
     if (node === null || typeof node !== 'object') return node;
-    const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, strict(v)])) as Json;
-    if (out.properties && !out['x-kubernetes-preserve-unknown-fields']) {
+    const out = Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, strict(v, k === 'anyOf' || k === 'oneOf')]),
+    ) as Json;
+    if (out.properties && !branch && !out['x-kubernetes-preserve-unknown-fields']) {
       out.additionalProperties ??= false;
+    }
+    // Kubernetes' patterns are Go RE2: its one-letter Unicode classes (`\PC`, Cilium's
+    // header values) are JavaScript's `\P{C}`.
+    if (typeof out.pattern === 'string') {
+      out.pattern = out.pattern.replace(/\\([pP])([A-Z])/g, '\\$1{$2}');
     }
     return out;
   };
@@ -528,12 +537,18 @@ describe('examples/gateway-api', () => {
     parseYamlStream(readFileSync(join(dir, file), 'utf8'), file) as K8sObject[];
   const standard = ['v1.2.1', 'v1.6.1'].map((v) => crdValidator(`standard-${v}`));
   const envoyGateway = crdValidator('envoy-gateway-v1.9.0');
+  const cilium = crdValidator('cilium-v1.18.2');
   const valid = (o: K8sObject) =>
-    isGatewayApi(o) ? standard.flatMap((v) => v(o)) : envoyGateway(o);
+    isGatewayApi(o)
+      ? standard.flatMap((v) => v(o))
+      : o.apiVersion.startsWith('cilium.io/')
+        ? cilium(o)
+        : envoyGateway(o);
 
-  it('every object is valid against its CRD schema (Gateway API standard channel, Envoy Gateway v1.9.0)', () => {
+  it('every object is valid against its CRD schema (Gateway API standard channel, Envoy Gateway v1.9.0, Cilium v1.18.2)', () => {
     const objects = [...read('envoy-gateway.yaml'), ...read('cilium-edge.yaml')];
     expect(objects.map((o) => o.kind).sort()).toEqual([
+      'CiliumNetworkPolicy',
       'Gateway',
       'GatewayClass',
       'HTTPRoute',
@@ -546,6 +561,9 @@ describe('examples/gateway-api', () => {
     const policy = structuredClone(read('envoy-gateway.yaml')[1]) as K8sObject;
     (spec(policy).jwt as Json).providers = [{ name: 'dex', claimToHeader: [] }];
     expect(envoyGateway(policy).join()).toMatch(/claimToHeader/);
+    const cnp = structuredClone(read('cilium-edge.yaml')[3]) as K8sObject;
+    (spec(cnp).ingress as Json[])[0] = { fromEntities: ['ingres'] };
+    expect(cilium(cnp).join()).toMatch(/allowed values/);
   });
 
   it("Envoy Gateway: the SecurityPolicy covers the charts' routes in kubeflow, its backends exist", async () => {
@@ -585,8 +603,39 @@ describe('examples/gateway-api', () => {
       (spec(route).rules as { backendRefs: { name: string; port: number }[] }[])[0]?.backendRefs ??
       [];
     const service = defaults.get('Service', 'istio-system', backend?.name ?? '');
-    expect((spec(service).ports as { port: number }[]).map((p) => p.port)).toContain(backend?.port);
+    const port = (spec(service).ports as { port: number; targetPort: number }[]).find(
+      (p) => p.port === backend?.port,
+    );
+    expect(port).toBeDefined();
     expect(route.metadata.namespace).toBe('istio-system');
+    // The CiliumNetworkPolicy admits Cilium's Envoy to that Service's pods, at the pod port.
+    const cnp = read('cilium-edge.yaml').find((o) => o.kind === 'CiliumNetworkPolicy') as K8sObject;
+    expect(cnp.metadata.namespace).toBe('istio-system');
+    const selector = (spec(cnp).endpointSelector as { matchLabels: Json }).matchLabels;
+    const pods = (
+      spec(defaults.get('Deployment', 'istio-system', 'istio-ingressgateway')).template as {
+        metadata: { labels: Json };
+      }
+    ).metadata.labels;
+    expect(pods).toMatchObject(selector);
+    expect(spec(service).selector).toMatchObject(selector);
+    expect(spec(cnp).ingress).toEqual([
+      {
+        fromEntities: ['ingress'],
+        toPorts: [{ ports: [{ port: String(port?.targetPort), protocol: 'TCP' }] }],
+      },
+    ]);
+    // Upstream's policies on those pods admit no outside peer (why the CiliumNetworkPolicy).
+    const upstream = defaults.objects.filter(
+      (o) =>
+        o.kind === 'NetworkPolicy' &&
+        o.metadata.namespace === 'istio-system' &&
+        JSON.stringify(spec(o).podSelector).match(/istio-ingressgateway|^\{\}$/),
+    );
+    expect(upstream.map((o) => o.metadata.name).sort()).toEqual([
+      'allow-knative-to-istio-gateways',
+      'default-allow-same-namespace-istio-system',
+    ]);
   });
 
   it('values-istio.yaml renders', async () => {
