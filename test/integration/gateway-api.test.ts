@@ -450,6 +450,41 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
     });
   });
 
+  it("extraJwtIssuers' profileBindings admit the gateway's principal, as the profile controller does", async () => {
+    const binding = { user: 'ci@example.org', profile: 'team-a', role: 'edit' };
+    const issuer = { issuer: 'https://issuer.example.org', audiences: ['kf'] };
+    const principals = async (ingress: Json) => {
+      const r = await renderWith(
+        {
+          global: {
+            ingress,
+            auth: { extraJwtIssuers: [{ ...issuer, profileBindings: [binding] }] },
+          },
+        },
+        ['kubeflow'],
+      );
+      const policy = r.objects.find(
+        (o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'team-a',
+      ) as K8sObject;
+      const profiles = r.objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('profiles-config-'),
+      ) as K8sObject;
+      return [
+        (spec(policy).rules as { from: { source: { principals: string[] } }[] }[])[0]?.from[0]
+          ?.source.principals,
+        (profiles.data as Json).ISTIO_INGRESS_GATEWAY_PRINCIPAL,
+      ];
+    };
+    const KFP_UI = 'cluster.local/ns/kubeflow/sa/ml-pipeline-ui';
+    expect(await principals({})).toEqual([[UPSTREAM, KFP_UI], UPSTREAM]);
+    expect(await principals({ mode: 'gateway-api' })).toEqual([[PRINCIPAL, KFP_UI], PRINCIPAL]);
+    const own = 'cluster.local/ns/envoy-gateway-system/sa/envoy-x';
+    expect(await principals({ mode: 'gateway-api', gatewayPrincipal: own })).toEqual([
+      [own, KFP_UI],
+      own,
+    ]);
+  });
+
   it("KServe's raw deployments get HTTPRoutes on the Kubeflow gateway", () => {
     const ingress = JSON.parse(
       (gatewayApi.get('ConfigMap', 'kubeflow', 'inferenceservice-config').data as Json)

@@ -31,8 +31,14 @@ import { ifElse, json } from './template.ts';
  */
 const DOMAIN = '(include "kfcharts.domain" $)';
 const CLASS = `${INGRESS}.gatewayClassName`;
-/** Istio names the Gateway's Deployment and ServiceAccount `<gateway>-<gatewayClassName>`. */
-const PRINCIPAL = `(${INGRESS}.gatewayPrincipal | default (printf "cluster.local/ns/%s/sa/%s-%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} (toString ${CLASS})))`;
+/**
+ * The gateway-api mode principal as a Helm expression: gatewayPrincipal, else Istio's
+ * naming of the Gateway's Deployment and ServiceAccount, `<gateway>-<gatewayClassName>`.
+ * It is the body of the named template kfcharts.gatewayPrincipal (_kfcharts.tpl), which the
+ * rules here and the hand-written templates (jwt-profile-bindings.yaml) share.
+ */
+export const GATEWAY_PRINCIPAL_EXPRESSION = `(${INGRESS}.gatewayPrincipal | default (printf "cluster.local/ns/%s/sa/%s-%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} (toString ${CLASS})))`;
+const PRINCIPAL = '(include "kfcharts.gatewayPrincipal" $)';
 /** Upstream's ingress gateway identity, which gateway-api mode replaces. */
 const UPSTREAM_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 const GATEWAY_LABEL = 'gateway.networking.k8s.io/gateway-name';
