@@ -690,10 +690,24 @@ describe('hostile ingress values (schema off) render as data', () => {
           parentRef: { name: hostile, namespace: hostile, sectionName: hostile },
           gatewayPrincipal: hostile,
         },
+        auth: {
+          extraJwtIssuers: [
+            {
+              issuer: 'https://issuer.example.org',
+              audiences: ['kf'],
+              profileBindings: [{ user: 'u', profile: 'team-a', role: 'edit' }],
+            },
+          ],
+        },
       },
     };
+    let peers = 0;
+    let bindings = 0;
+    let renders = 0;
     for (const chart of CHARTS) {
-      for (const out of await renderUnchecked(values, chart)) {
+      const outs = await renderUnchecked(values, chart);
+      renders = outs.length; // one per Helm major version, the same for every chart
+      for (const out of outs) {
         expect(out.ok, out.text).toBe(true);
         const objects = parseYamlStream(out.text, chart) as K8sObject[];
         const routes = objects.filter((o) => o.kind === 'HTTPRoute');
@@ -710,7 +724,23 @@ describe('hostile ingress values (schema off) render as data', () => {
           ]);
         }
         expect(out.text).not.toContain('\nr:');
+        for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+          const from = (spec(policy).ingress as { from?: Json[] }[]).flatMap((i) => i.from ?? []);
+          if (!JSON.stringify(from).includes('gateway.networking.k8s.io/gateway-name')) continue;
+          peers++;
+          expect(from).toContainEqual({
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': hostile } },
+            podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': hostile } },
+          });
+        }
+        for (const policy of objects.filter(
+          (o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'team-a',
+        )) {
+          bindings++;
+          expect(JSON.stringify(spec(policy).rules)).toContain(JSON.stringify(hostile));
+        }
       }
     }
+    expect([peers, bindings]).toEqual([3 * renders, renders]);
   });
 });
