@@ -441,8 +441,6 @@ function finishBuild(
   const rules = rulesFor(namespaced);
   const ruled = applyRules(rules, built, data?.lock.expect ?? {});
   const { findings } = ruled;
-  // Each variant's objects through the same rules; its expectations are the default
-  // build's, so only a rule that cannot change an object it selects is drift here.
   // Choices of the release data this tree lacks: left out, and a decision for the reviewer.
   const drift: Drift[] = [
     ...resolution.missingChoices.map((m) => ({
@@ -464,7 +462,16 @@ function finishBuild(
       { name: component.name, objects },
       ...built.map((c) => ({ name: c.component.name, objects: c.objects })),
     ]);
-    const result = applyRules(rulesFor(scoped), [{ component, objects }], {});
+    // Each variant's objects through the same rules, every component of the build present
+    // (a rule anchored on another component, like the gateway's, changes them too); its
+    // expectations are the default build's, so only a rule that cannot change an object it
+    // selects is drift here.
+    const result = applyRules(
+      rulesFor(scoped),
+      [{ component, objects }],
+      {},
+      list.map((c) => c.name),
+    );
     drift.push(
       ...result.drift
         .filter((d) => d.object !== undefined)

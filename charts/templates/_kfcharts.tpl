@@ -34,6 +34,16 @@ finds nothing to change.
 {{- end -}}
 {{- end -}}
 
+{{- /*
+kfcharts.gatewayPrincipal: the Istio principal Kubeflow's backends admit in gateway-api mode
+in place of upstream's istio-ingressgateway (global.ingress.gatewayPrincipal, else Istio's
+`<gateway>-<gatewayClassName>` ServiceAccount); the expression comes from
+src/rules/values/ingress.ts. Use: `{{ include "kfcharts.gatewayPrincipal" $ }}`.
+*/ -}}
+{{- define "kfcharts.gatewayPrincipal" -}}
+{{- @GATEWAY_PRINCIPAL@ -}}
+{{- end -}}
+
 {{- /* global.domain, checked; "" when unset. */ -}}
 {{- define "kfcharts.domain" -}}
 {{- $d := .Values.global.domain | default "" -}}

@@ -8,6 +8,7 @@ import { projectRoot } from '../paths.ts';
 import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
 import { wellKnownIn } from '../rules/values/credentials.ts';
+import { GATEWAY_PRINCIPAL_EXPRESSION } from '../rules/values/ingress.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
 import { escapeTemplateText } from './escape.ts';
@@ -246,6 +247,7 @@ function helpersTemplate(components: readonly Component[]): string {
     '@BOOLEAN_KEYS@': `(list ${booleans.map((k) => JSON.stringify(k)).join(' ')})`,
     '@INTEGER_KEYS@': `(list ${integers.join(' ')})`,
     '@ESCAPE_CONTROLS@': controlEscapes(),
+    '@GATEWAY_PRINCIPAL@': GATEWAY_PRINCIPAL_EXPRESSION,
   };
   return handWritten('templates/_kfcharts.tpl').replace(/@[A-Z_]+@/g, (name) => {
     const fill = fills[name];

@@ -39,6 +39,16 @@ export class UnsupportedFeature extends Error {
 
 type Json = Record<string, unknown>;
 
+function isMap(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * HTTPRoute's CRD limits (standard channel v1.2.1 and v1.6.1, test/fixtures/gateway-api):
+ * checked here so a VirtualService beyond them fails the build, not the apply.
+ */
+export const HTTP_ROUTE_LIMITS = { hostnames: 16, rules: 16, backendRefs: 16 };
+
 export interface VirtualService {
   readonly apiVersion: string;
   readonly kind: string;
@@ -65,7 +75,7 @@ function isKubeflowGateway(gateway: unknown, namespace: string): boolean {
 
 /** Whether the VirtualService attaches to the Kubeflow gateway (what gateway-api mode converts). */
 export function onKubeflowGateway(vs: VirtualService): boolean {
-  const gateways = vs.spec.gateways;
+  const gateways = isMap(vs.spec) ? vs.spec.gateways : undefined;
   const namespace = vs.metadata.namespace ?? 'default';
   return Array.isArray(gateways) && gateways.some((g) => isKubeflowGateway(g, namespace));
 }
@@ -93,6 +103,7 @@ const WHY: Readonly<Record<string, string>> = {
 export function toHttpRoute(vs: VirtualService): Conversion {
   const namespace = vs.metadata.namespace ?? 'default';
   const spec = vs.spec;
+  if (!isMap(spec)) throw new UnsupportedFeature('spec', 'missing or not a map');
   for (const key of Object.keys(spec)) {
     if (key === 'hosts' || key === 'gateways' || key === 'http') continue;
     throw new UnsupportedFeature(
@@ -121,6 +132,7 @@ export function toHttpRoute(vs: VirtualService): Conversion {
   const dropped: string[] = [];
   http.forEach((entry: Json, i) => {
     const at = `spec.http[${i}]`;
+    if (!isMap(entry)) throw new UnsupportedFeature(at, 'is not a map');
     // Names label Istio's stats; HTTPRoute rule names are not in v1.2's standard channel.
     if (entry.name !== undefined) dropped.push(`${at}.name`);
     ((Array.isArray(entry.match) ? entry.match : []) as Json[]).forEach((m, j) => {
@@ -167,6 +179,14 @@ export function toHttpRoute(vs: VirtualService): Conversion {
       });
     }
   });
+  // One rule per match, of at most two matches (gatewayPaths): within 16 rules the CRD's
+  // 64 matches per rule and 128 in all cannot be exceeded.
+  if (rules.length > HTTP_ROUTE_LIMITS.rules) {
+    throw new UnsupportedFeature(
+      'spec.http',
+      `converts into ${rules.length} HTTPRoute rules; an HTTPRoute allows ${HTTP_ROUTE_LIMITS.rules}`,
+    );
+  }
   const metadata: Json = { name: vs.metadata.name, namespace };
   if (vs.metadata.labels) metadata.labels = vs.metadata.labels;
   if (vs.metadata.annotations) metadata.annotations = vs.metadata.annotations;
@@ -199,6 +219,12 @@ function convertHosts(hosts: unknown): string[] {
     throw new UnsupportedFeature('spec.hosts', 'a VirtualService on a gateway needs hosts');
   }
   if (hosts.includes('*')) return [];
+  if (hosts.length > HTTP_ROUTE_LIMITS.hostnames) {
+    throw new UnsupportedFeature(
+      'spec.hosts',
+      `${hosts.length} hosts; an HTTPRoute allows ${HTTP_ROUTE_LIMITS.hostnames} hostnames`,
+    );
+  }
   return hosts.map((host, i) => {
     if (typeof host !== 'string' || !HOSTNAME.test(host) || /^[0-9.]+$/.test(host)) {
       throw new UnsupportedFeature(`spec.hosts[${i}]`, `${JSON.stringify(host)} is no hostname`);
@@ -411,6 +437,12 @@ function convertBackends(
   if (!Array.isArray(route) || route.length === 0) {
     throw new UnsupportedFeature(at, 'no destination');
   }
+  if (route.length > HTTP_ROUTE_LIMITS.backendRefs) {
+    throw new UnsupportedFeature(
+      at,
+      `${route.length} destinations; an HTTPRoute rule allows ${HTTP_ROUTE_LIMITS.backendRefs} backendRefs`,
+    );
+  }
   return route.map((r: Json, k) => {
     const here = `${at}[${k}]`;
     for (const key of Object.keys(r)) {
@@ -460,12 +492,13 @@ function convertBackends(
       ...(backendNamespace !== namespace && { namespace: backendNamespace }),
       port,
     };
-    if (r.weight !== undefined) {
-      if (typeof r.weight !== 'number')
-        throw new UnsupportedFeature(`${here}.weight`, 'not a number');
-      // Istio's weights sum to 100; Gateway API's are relative: the same shares.
-      if (route.length > 1) ref.weight = r.weight;
+    if (r.weight !== undefined && typeof r.weight !== 'number') {
+      throw new UnsupportedFeature(`${here}.weight`, 'not a number');
     }
+    // Istio's weights sum to 100; Gateway API's are relative: the same shares. Of several
+    // destinations, Istio skips one without a weight (pilot route.go: "Ignore 0 weighted
+    // clusters if there are other clusters in the route"); Gateway API's absent weight is 1.
+    if (route.length > 1) ref.weight = r.weight ?? 0;
     return ref;
   });
 }
@@ -541,7 +574,13 @@ export function gatewayApiRoutesRule(): ObjectRule {
     description:
       'gateway-api mode: each VirtualService on the Kubeflow gateway becomes an equivalent HTTPRoute (docs/gateway-api.md)',
     generic: true,
-    matches: (object) => isVirtualService(object) && onKubeflowGateway(virtualServiceOf(object)),
+    // A VirtualService without a spec map cannot say where it attaches: apply() refuses it,
+    // which applyRules reports as drift (a throw here would crash the build).
+    matches: (object) => {
+      if (!isVirtualService(object)) return false;
+      const vs = virtualServiceOf(object) as VirtualService | null;
+      return !isMap(vs) || !isMap(vs.spec) || onKubeflowGateway(vs);
+    },
     apply(object) {
       const conversion = toHttpRoute(virtualServiceOf(object));
       const template = gatewayApiTemplate(conversion);

@@ -67,11 +67,16 @@ export function applyRules(
   rules: readonly ObjectRule[],
   built: readonly ComponentObjects[],
   expectations: Readonly<Record<string, number>> = {},
+  /**
+   * The build's components, when `built` is only part of it (a variant's objects): a rule
+   * written for another component still runs on these objects.
+   */
+  inBuild: readonly string[] = built.map((c) => c.component.name),
 ): RulesResult {
   let components = [...built];
   const findings: RuleFinding[] = [];
   const drift: Drift[] = [];
-  const present = new Set(built.map((c) => c.component.name));
+  const present = new Set(inBuild);
   for (const rule of rules) {
     const source = rule.source ?? 'src/rules';
     const expected = rule.generic ? undefined : expectations[rule.id];

@@ -426,7 +426,7 @@ const ingress = object(
       { enum: ['istio', 'gateway-api'] },
     ),
     gatewayClassName: text(
-      'GatewayClass of the Gateway the charts create in gateway-api mode (kubeflow/kubeflow-gateway, HTTP on port 80), e.g. `istio`, `eg` (Envoy Gateway) or `cilium`. Ignored with parentRef.name.',
+      "GatewayClass of the Gateway the charts create in gateway-api mode (kubeflow/kubeflow-gateway, HTTP on port 80), e.g. `istio`, `eg` (Envoy Gateway) or `cilium`. With parentRef.name no Gateway is created, but an empty gatewayPrincipal still derives from it (`<gateway>-<gatewayClassName>`, Istio's naming): set the existing Gateway's class, or gatewayPrincipal.",
       'istio',
       { pattern: DNS_NAME, maxLength: 253 },
     ),

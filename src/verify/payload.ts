@@ -6,6 +6,15 @@ export const RELEASE_LIMIT_BYTES = 1024 * 1024;
 /** Our own budget per release, leaving room for values and upstream growth. */
 export const RELEASE_TARGET_BYTES = 768 * 1024;
 
+const TIMESTAMPS = new Set([
+  'first_deployed',
+  'last_deployed',
+  'deleted',
+  'modtime',
+  'schemamodtime',
+]);
+const FIXED_TIME = '2006-01-02T15:04:05.999999999Z';
+
 export interface ReleasePayload {
   readonly chart: string;
   /** Bytes of the release JSON as Helm would marshal it. */
@@ -33,16 +42,12 @@ export async function measureReleasePayload(
     namespace: 'kfcharts',
     set,
   });
-  const release = JSON.parse(output) as { info?: Record<string, unknown> };
-  // The deploy timestamps' fractional seconds vary in length from run to run (Go trims
-  // trailing zeros), which moved a figure by a few bytes: measured at their longest.
-  for (const key of ['first_deployed', 'last_deployed']) {
-    const at = release.info?.[key];
-    if (typeof at === 'string' && release.info) {
-      release.info[key] = at.replace(/^([^.]*T\d\d:\d\d:\d\d)(\.\d+)?/, '$1.000000000');
-    }
-  }
-  const json = JSON.stringify(release);
+  // Helm's JSON carries the time of the dry run and (Helm 4) each file's mtime, whose
+  // nanoseconds drop trailing zeros: their digits moved the size by a few bytes from run to
+  // run. Measured with one full-length time instead, the figure is the same every run.
+  const json = JSON.stringify(JSON.parse(output) as unknown, (key, value) =>
+    TIMESTAMPS.has(key) && typeof value === 'string' && value !== '' ? FIXED_TIME : value,
+  );
   const storedBytes = gzipSync(json, { level: 9 }).toString('base64').length;
   return {
     chart,

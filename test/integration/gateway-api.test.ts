@@ -187,12 +187,21 @@ function samplePaths(services: readonly K8sObject[]): string[] {
 function crdValidator(fixture: string): (object: K8sObject) => string[] {
   const file = join(projectRoot, `test/fixtures/gateway-api/${fixture}.json`);
   const { schemas } = JSON.parse(readFileSync(file, 'utf8')) as { schemas: Record<string, Json> };
-  const strict = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(strict);
+  // A branch of anyOf/oneOf only validates the value (Kubernetes' structural schemas):
+  // `properties: {ingress: {}}` there names a field, it does not close the object.
+  const strict = (node: unknown, branch = false): unknown => {
+    if (Array.isArray(node)) return node.map((n) => strict(n, branch));
     if (node === null || typeof node !== 'object') return node;
-    const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, strict(v)])) as Json;
-    if (out.properties && !out['x-kubernetes-preserve-unknown-fields']) {
+    const out = Object.fromEntries(
+      Object.entries(node).map(([k, v]) => [k, strict(v, k === 'anyOf' || k === 'oneOf')]),
+    ) as Json;
+    if (out.properties && !branch && !out['x-kubernetes-preserve-unknown-fields']) {
       out.additionalProperties ??= false;
+    }
+    // Kubernetes' patterns are Go RE2: its one-letter Unicode classes (`\PC`, Cilium's
+    // header values) are JavaScript's `\P{C}`.
+    if (typeof out.pattern === 'string') {
+      out.pattern = out.pattern.replace(/\\([pP])([A-Z])/g, '\\$1{$2}');
     }
     return out;
   };
@@ -393,6 +402,89 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
     expect((profiles.data as Json).ISTIO_INGRESS_GATEWAY_PRINCIPAL).toBe(PRINCIPAL);
   });
 
+  it("NetworkPolicies admitting the ingress gateway admit the gateway's pods; those admit anyone", () => {
+    const peer = {
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kubeflow' } },
+      podSelector: {
+        matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kubeflow-gateway' },
+      },
+    };
+    const froms = (r: Rendered, ns: string, name: string) =>
+      (spec(r.get('NetworkPolicy', ns, name)).ingress as Json[]).map((i) => i.from);
+    for (const [ns, name] of [
+      ['oauth2-proxy', 'allow-istio-ingressgateway'],
+      ['auth', 'allow-istio-and-oauth2-proxy'],
+      ['knative-serving', 'allow-istio-gateways-to-activator'],
+    ] as const) {
+      const upstream = froms(defaults, ns, name) as Json[][];
+      expect(JSON.stringify(upstream), `${ns}/${name}`).toContain('istio-ingressgateway');
+      expect(froms(gatewayApi, ns, name), `${ns}/${name}`).toEqual([
+        [...(upstream[0] ?? []), peer],
+      ]);
+    }
+    // Every policy that names upstream's ingress gateway as a peer got the new peer.
+    const admitting = (r: Rendered) =>
+      r.objects.filter(
+        (o) =>
+          o.kind === 'NetworkPolicy' &&
+          JSON.stringify((spec(o).ingress as Json[] | undefined)?.map((i) => i.from)).includes(
+            'istio-ingressgateway',
+          ),
+      );
+    expect(
+      admitting(defaults)
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual([
+      'allow-istio-and-oauth2-proxy',
+      'allow-istio-gateways-to-activator',
+      'allow-istio-ingressgateway',
+    ]);
+    expect(defaults.has('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway')).toBe(false);
+    expect(spec(gatewayApi.get('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway'))).toEqual({
+      podSelector: {
+        matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'kubeflow-gateway' },
+      },
+      ingress: [{}],
+      policyTypes: ['Ingress'],
+    });
+  });
+
+  it("extraJwtIssuers' profileBindings admit the gateway's principal, as the profile controller does", async () => {
+    const binding = { user: 'ci@example.org', profile: 'team-a', role: 'edit' };
+    const issuer = { issuer: 'https://issuer.example.org', audiences: ['kf'] };
+    const principals = async (ingress: Json) => {
+      const r = await renderWith(
+        {
+          global: {
+            ingress,
+            auth: { extraJwtIssuers: [{ ...issuer, profileBindings: [binding] }] },
+          },
+        },
+        ['kubeflow'],
+      );
+      const policy = r.objects.find(
+        (o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'team-a',
+      ) as K8sObject;
+      const profiles = r.objects.find(
+        (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('profiles-config-'),
+      ) as K8sObject;
+      return [
+        (spec(policy).rules as { from: { source: { principals: string[] } }[] }[])[0]?.from[0]
+          ?.source.principals,
+        (profiles.data as Json).ISTIO_INGRESS_GATEWAY_PRINCIPAL,
+      ];
+    };
+    const KFP_UI = 'cluster.local/ns/kubeflow/sa/ml-pipeline-ui';
+    expect(await principals({})).toEqual([[UPSTREAM, KFP_UI], UPSTREAM]);
+    expect(await principals({ mode: 'gateway-api' })).toEqual([[PRINCIPAL, KFP_UI], PRINCIPAL]);
+    const own = 'cluster.local/ns/envoy-gateway-system/sa/envoy-x';
+    expect(await principals({ mode: 'gateway-api', gatewayPrincipal: own })).toEqual([
+      [own, KFP_UI],
+      own,
+    ]);
+  });
+
   it("KServe's raw deployments get HTTPRoutes on the Kubeflow gateway", () => {
     const ingress = JSON.parse(
       (gatewayApi.get('ConfigMap', 'kubeflow', 'inferenceservice-config').data as Json)
@@ -419,6 +511,16 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
       CHARTS,
     );
     expect(r.objects.filter((o) => o.kind === 'Gateway' && isGatewayApi(o))).toEqual([]);
+    // No policy for pods of a Gateway the charts do not create; the peers follow parentRef.
+    expect(r.has('NetworkPolicy', 'kubeflow', 'allow-kubeflow-gateway')).toBe(false);
+    expect(
+      (
+        spec(r.get('NetworkPolicy', 'oauth2-proxy', 'allow-istio-ingressgateway')).ingress as Json[]
+      )[0]?.from,
+    ).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gateways' } },
+      podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'shared' } },
+    });
     for (const route of r.objects.filter((o) => o.kind === 'HTTPRoute')) {
       expect(spec(route).parentRefs).toEqual([
         {
@@ -470,12 +572,18 @@ describe('examples/gateway-api', () => {
     parseYamlStream(readFileSync(join(dir, file), 'utf8'), file) as K8sObject[];
   const standard = ['v1.2.1', 'v1.6.1'].map((v) => crdValidator(`standard-${v}`));
   const envoyGateway = crdValidator('envoy-gateway-v1.9.0');
+  const cilium = crdValidator('cilium-v1.18.2');
   const valid = (o: K8sObject) =>
-    isGatewayApi(o) ? standard.flatMap((v) => v(o)) : envoyGateway(o);
+    isGatewayApi(o)
+      ? standard.flatMap((v) => v(o))
+      : o.apiVersion.startsWith('cilium.io/')
+        ? cilium(o)
+        : envoyGateway(o);
 
-  it('every object is valid against its CRD schema (Gateway API standard channel, Envoy Gateway v1.9.0)', () => {
+  it('every object is valid against its CRD schema (Gateway API standard channel, Envoy Gateway v1.9.0, Cilium v1.18.2)', () => {
     const objects = [...read('envoy-gateway.yaml'), ...read('cilium-edge.yaml')];
     expect(objects.map((o) => o.kind).sort()).toEqual([
+      'CiliumNetworkPolicy',
       'Gateway',
       'GatewayClass',
       'HTTPRoute',
@@ -488,6 +596,9 @@ describe('examples/gateway-api', () => {
     const policy = structuredClone(read('envoy-gateway.yaml')[1]) as K8sObject;
     (spec(policy).jwt as Json).providers = [{ name: 'dex', claimToHeader: [] }];
     expect(envoyGateway(policy).join()).toMatch(/claimToHeader/);
+    const cnp = structuredClone(read('cilium-edge.yaml')[3]) as K8sObject;
+    (spec(cnp).ingress as Json[])[0] = { fromEntities: ['ingres'] };
+    expect(cilium(cnp).join()).toMatch(/allowed values/);
   });
 
   it("Envoy Gateway: the SecurityPolicy covers the charts' routes in kubeflow, its backends exist", async () => {
@@ -527,8 +638,39 @@ describe('examples/gateway-api', () => {
       (spec(route).rules as { backendRefs: { name: string; port: number }[] }[])[0]?.backendRefs ??
       [];
     const service = defaults.get('Service', 'istio-system', backend?.name ?? '');
-    expect((spec(service).ports as { port: number }[]).map((p) => p.port)).toContain(backend?.port);
+    const port = (spec(service).ports as { port: number; targetPort: number }[]).find(
+      (p) => p.port === backend?.port,
+    );
+    expect(port).toBeDefined();
     expect(route.metadata.namespace).toBe('istio-system');
+    // The CiliumNetworkPolicy admits Cilium's Envoy to that Service's pods, at the pod port.
+    const cnp = read('cilium-edge.yaml').find((o) => o.kind === 'CiliumNetworkPolicy') as K8sObject;
+    expect(cnp.metadata.namespace).toBe('istio-system');
+    const selector = (spec(cnp).endpointSelector as { matchLabels: Json }).matchLabels;
+    const pods = (
+      spec(defaults.get('Deployment', 'istio-system', 'istio-ingressgateway')).template as {
+        metadata: { labels: Json };
+      }
+    ).metadata.labels;
+    expect(pods).toMatchObject(selector);
+    expect(spec(service).selector).toMatchObject(selector);
+    expect(spec(cnp).ingress).toEqual([
+      {
+        fromEntities: ['ingress'],
+        toPorts: [{ ports: [{ port: String(port?.targetPort), protocol: 'TCP' }] }],
+      },
+    ]);
+    // Upstream's policies on those pods admit no outside peer (why the CiliumNetworkPolicy).
+    const upstream = defaults.objects.filter(
+      (o) =>
+        o.kind === 'NetworkPolicy' &&
+        o.metadata.namespace === 'istio-system' &&
+        JSON.stringify(spec(o).podSelector).match(/istio-ingressgateway|^\{\}$/),
+    );
+    expect(upstream.map((o) => o.metadata.name).sort()).toEqual([
+      'allow-knative-to-istio-gateways',
+      'default-allow-same-namespace-istio-system',
+    ]);
   });
 
   it('values-istio.yaml renders', async () => {
@@ -548,10 +690,24 @@ describe('hostile ingress values (schema off) render as data', () => {
           parentRef: { name: hostile, namespace: hostile, sectionName: hostile },
           gatewayPrincipal: hostile,
         },
+        auth: {
+          extraJwtIssuers: [
+            {
+              issuer: 'https://issuer.example.org',
+              audiences: ['kf'],
+              profileBindings: [{ user: 'u', profile: 'team-a', role: 'edit' }],
+            },
+          ],
+        },
       },
     };
+    let peers = 0;
+    let bindings = 0;
+    let renders = 0;
     for (const chart of CHARTS) {
-      for (const out of await renderUnchecked(values, chart)) {
+      const outs = await renderUnchecked(values, chart);
+      renders = outs.length; // one per Helm major version, the same for every chart
+      for (const out of outs) {
         expect(out.ok, out.text).toBe(true);
         const objects = parseYamlStream(out.text, chart) as K8sObject[];
         const routes = objects.filter((o) => o.kind === 'HTTPRoute');
@@ -568,7 +724,23 @@ describe('hostile ingress values (schema off) render as data', () => {
           ]);
         }
         expect(out.text).not.toContain('\nr:');
+        for (const policy of objects.filter((o) => o.kind === 'NetworkPolicy')) {
+          const from = (spec(policy).ingress as { from?: Json[] }[]).flatMap((i) => i.from ?? []);
+          if (!JSON.stringify(from).includes('gateway.networking.k8s.io/gateway-name')) continue;
+          peers++;
+          expect(from).toContainEqual({
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': hostile } },
+            podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': hostile } },
+          });
+        }
+        for (const policy of objects.filter(
+          (o) => o.kind === 'AuthorizationPolicy' && o.metadata.namespace === 'team-a',
+        )) {
+          bindings++;
+          expect(JSON.stringify(spec(policy).rules)).toContain(JSON.stringify(hostile));
+        }
       }
     }
+    expect([peers, bindings]).toEqual([3 * renders, renders]);
   });
 });

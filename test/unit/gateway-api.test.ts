@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DriftError } from '../../src/build.ts';
@@ -292,5 +294,103 @@ describe('VirtualService → HTTPRoute', () => {
       /spec\.gateways: also names "kubeflow-gateway"/,
     );
     expect(gatewayApiTemplate(toHttpRoute(short('kubeflow')))).toContain('  parentRefs:\n');
+  });
+  it('a VirtualService without spec is drift naming it, not a crash', () => {
+    const [object] = splitManifests(
+      'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: bare\n  namespace: kubeflow\n',
+      'test',
+    ) as [ManifestObject];
+    const result = applyRules([gatewayApiRoutesRule()], [{ component, objects: [object] }]);
+    expect(result.drift).toHaveLength(1);
+    expect(result.drift[0]).toMatchObject({
+      object: 'networking.istio.io/v1 VirtualService kubeflow/bare',
+      found: 'spec: missing or not a map',
+    });
+  });
+
+  it("of several destinations, one without a weight gets 0 (Istio skips it), not Gateway API's 1", () => {
+    const two = `  - route:
+    - destination:
+        host: a
+        port:
+          number: 80
+      weight: 100
+    - destination:
+        host: b
+        port:
+          number: 80
+`;
+    const rules = (toHttpRoute(vs(two)).route.spec as { rules: { backendRefs: unknown[] }[] })
+      .rules;
+    expect(rules[0]?.backendRefs).toEqual([
+      { group: '', kind: 'Service', name: 'a', port: 80, weight: 100 },
+      { group: '', kind: 'Service', name: 'b', port: 80, weight: 0 },
+    ]);
+    // A single destination keeps no weight (Istio gives it all the traffic).
+    const one = (
+      toHttpRoute(vs(route.replace('    route', '  - route'))).route.spec as {
+        rules: { backendRefs: Record<string, unknown>[] }[];
+      }
+    ).rules;
+    expect(one[0]?.backendRefs[0]).not.toHaveProperty('weight');
+  });
+
+  it("HTTPRoute's CRD limits fail the build naming the field", () => {
+    const dest = (i: number) =>
+      `    - destination:\n        host: s${i}\n        port:\n          number: 80\n      weight: 1\n`;
+    const destinations = (n: number) => Array.from({ length: n }, (_, i) => dest(i)).join('');
+    expect(() => toHttpRoute(vs(`  - route:\n${destinations(16)}`))).not.toThrow();
+    expect(unsupported(`  - route:\n${destinations(17)}`)).toBe(
+      'spec.http[0].route: 17 destinations; an HTTPRoute rule allows 16 backendRefs',
+    );
+    // One rule per match: 16 exact matches fit, 17 do not.
+    const exact = (n: number) =>
+      Array.from(
+        { length: n },
+        (_, i) => `  - match:\n    - uri:\n        exact: /e${i}\n${route}`,
+      ).join('');
+    expect(() => toHttpRoute(vs(exact(16)))).not.toThrow();
+    expect(unsupported(exact(17))).toBe(
+      'spec.http: converts into 17 HTTPRoute rules; an HTTPRoute allows 16',
+    );
+    const hosts = (n: number) =>
+      vsText(route.replace('    route', '  - route')).replace(
+        "  - '*'\n",
+        Array.from({ length: n }, (_, i) => `  - h${i}.example.org\n`).join(''),
+      );
+    expect(() => toHttpRoute(parse(hosts(16)) as VirtualService)).not.toThrow();
+    expect(() => toHttpRoute(parse(hosts(17)) as VirtualService)).toThrow(
+      'spec.hosts: 17 hosts; an HTTPRoute allows 16 hostnames',
+    );
+  });
+});
+
+describe('examples/gateway-api/values-envoy-gateway.yaml', () => {
+  /**
+   * Envoy Gateway's proxy ServiceAccount (and Deployment) name: `envoy-` and
+   * utils.GetHashedName("<ns>/<name>", 48) (ExpectedResourceHashedName): the name with `/` as `-`
+   * (cut to 48 characters), `-`, the first 8 hex digits of its sha256.
+   */
+  const envoyName = (namespace: string, name: string) => {
+    const nsName = `${namespace}/${name}`;
+    const hash = createHash('sha256').update(nsName).digest('hex').slice(0, 8);
+    const resource = nsName.replaceAll('/', '-');
+    const trimmed = resource.length > 48 ? resource.slice(0, 48).replace(/-$/, '') : resource;
+    return `envoy-${trimmed}-${hash}`;
+  };
+
+  it("gatewayPrincipal is the ServiceAccount Envoy Gateway gives kubeflow/kubeflow-gateway's proxy", () => {
+    // Envoy Gateway's own example (a comment of its xDS server's ServiceAccount token check).
+    expect(envoyName('default', 'eg')).toBe('envoy-default-eg-e41e7b31');
+    const values = parse(
+      readFileSync(
+        new URL('../../examples/gateway-api/values-envoy-gateway.yaml', import.meta.url),
+        'utf8',
+      ),
+    ) as { global: { ingress: { gatewayPrincipal: string; parentRef?: unknown } } };
+    expect(values.global.ingress.parentRef).toBeUndefined();
+    expect(values.global.ingress.gatewayPrincipal).toBe(
+      `cluster.local/ns/envoy-gateway-system/sa/${envoyName('kubeflow', 'kubeflow-gateway')}`,
+    );
   });
 });

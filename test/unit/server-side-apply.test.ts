@@ -424,3 +424,30 @@ describe("verify's allowed change", () => {
     expect(lacksExactly(upstream, upstream, pointers)).toBe(false);
   });
 });
+
+describe('applyRules on part of a build (a variant)', () => {
+  // A targeted rule anchored on another component (like the gateway's rules, anchored on
+  // istio) must still change a variant's objects, which are applied on their own.
+  const rule = {
+    id: 'anchored-elsewhere',
+    description: 'drops rules: of aggregated roles',
+    component: 'istio',
+    matches: (o: { kind: string }) => o.kind === 'ClusterRole',
+    apply: (o: { text: string }) => ({ ...o, text: o.text.replace('rules: []\n', '') }),
+  } as unknown as Parameters<typeof applyRules>[0][number];
+
+  it("runs when the build has the rule's component, though this part does not", () => {
+    const { components: out, drift } = applyRules([rule], components(AGGREGATED), {}, [
+      'c',
+      'istio',
+    ]);
+    expect(out[0]?.objects[0]?.text).toBe(AGGREGATED.replace('rules: []\n', ''));
+    // Without an expectation (the variant's are the default build's): drift the caller drops.
+    expect(drift.map((d) => d.object)).toEqual([undefined]);
+  });
+
+  it('is skipped where the build has no such component', () => {
+    const { components: out } = applyRules([rule], components(AGGREGATED));
+    expect(out[0]?.objects[0]?.text).toBe(AGGREGATED);
+  });
+});

@@ -6,6 +6,7 @@ import { databaseTlsRules } from './database-tls.ts';
 import { domainRules } from './domain.ts';
 import { imageRules } from './images.ts';
 import { ingressRules } from './ingress.ts';
+import { networkPeerRule } from './ingress-network-policies.ts';
 import { m2mRules } from './m2m.ts';
 import { modelRegistryRules } from './model-registry.ts';
 import { namespaceRules } from './namespaces.ts';
@@ -29,6 +30,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('cert-manager.ts'), certManagerRules),
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('ingress.ts'), ingressRules),
+    ...definedIn(at('ingress-network-policies.ts'), [networkPeerRule]),
     ...definedIn(at('namespaces.ts'), namespaceRules),
     ...definedIn(at('images.ts'), imageRules()),
     ...definedIn(at('restart.ts'), restartRules),

@@ -9,6 +9,7 @@ import {
   KUBEFLOW_GATEWAY,
 } from '../gateway-api.ts';
 import type { ObjectRule } from '../rule.ts';
+import { gatewayNetworkPolicy } from './ingress-network-policies.ts';
 import { ifElse, json } from './template.ts';
 
 /**
@@ -30,8 +31,14 @@ import { ifElse, json } from './template.ts';
  */
 const DOMAIN = '(include "kfcharts.domain" $)';
 const CLASS = `${INGRESS}.gatewayClassName`;
-/** Istio names the Gateway's Deployment and ServiceAccount `<gateway>-<gatewayClassName>`. */
-const PRINCIPAL = `(${INGRESS}.gatewayPrincipal | default (printf "cluster.local/ns/%s/sa/%s-%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} (toString ${CLASS})))`;
+/**
+ * The gateway-api mode principal as a Helm expression: gatewayPrincipal, else Istio's
+ * naming of the Gateway's Deployment and ServiceAccount, `<gateway>-<gatewayClassName>`.
+ * It is the body of the named template kfcharts.gatewayPrincipal (_kfcharts.tpl), which the
+ * rules here and the hand-written templates (jwt-profile-bindings.yaml) share.
+ */
+export const GATEWAY_PRINCIPAL_EXPRESSION = `(${INGRESS}.gatewayPrincipal | default (printf "cluster.local/ns/%s/sa/%s-%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} (toString ${CLASS})))`;
+const PRINCIPAL = '(include "kfcharts.gatewayPrincipal" $)';
 /** Upstream's ingress gateway identity, which gateway-api mode replaces. */
 const UPSTREAM_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 const GATEWAY_LABEL = 'gateway.networking.k8s.io/gateway-name';
@@ -91,7 +98,7 @@ function replaceInGatewayApiMode(
 const gatewayRule: ObjectRule = {
   id: 'ingress-kubeflow-gateway',
   description:
-    'gateway-api mode: Istio Gateway kubeflow/kubeflow-gateway → a Gateway API Gateway (none with ingress.parentRef.name)',
+    'gateway-api mode: Istio Gateway kubeflow/kubeflow-gateway → a Gateway API Gateway and a NetworkPolicy admitting traffic to its pods from anywhere (neither with ingress.parentRef.name)',
   component: 'kubeflow-istio-resources',
   matches: (object, component) =>
     component === 'kubeflow-istio-resources' &&
@@ -99,10 +106,11 @@ const gatewayRule: ObjectRule = {
     selectObject('Gateway', KUBEFLOW_GATEWAY.namespace, KUBEFLOW_GATEWAY.name)(object),
   apply(object) {
     const gateway = gatewayTemplate(object.name, object.namespace ?? '');
+    const policy = gatewayNetworkPolicy(object.name, object.namespace ?? '');
     return replaceInGatewayApiMode(
       object,
       'ingress-kubeflow-gateway',
-      `{{ if not ${INGRESS}.parentRef.name }}${gateway}\n{{ end }}`,
+      `{{ if not ${INGRESS}.parentRef.name }}${gateway}\n---\n${policy}\n{{ end }}`,
     );
   },
 };
