@@ -100,9 +100,11 @@ export function databaseConsumer(
   note = '',
 ): Schema {
   return object(
-    `${what} database and user on the shared server (used when external).${note ? ` ${note}` : ''}`,
+    `${what} database and user on the shared server (used when external).`,
     {
-      database: text('Database name.', database, { pattern: DATABASE_NAME }),
+      database: text(`Database name.${note ? ` ${note}` : ''}`, database, {
+        pattern: DATABASE_NAME,
+      }),
       username: text(
         'Own user, with password (or with existingSecret, for mariadbOperator only); empty: the shared user.',
       ),
