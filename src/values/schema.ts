@@ -175,9 +175,13 @@ const mariadbOperator = object(
       name: text('Name of the MariaDB object (required when enabled).', '', {
         anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
       }),
-      namespace: text("Its namespace; empty: the objects' own (kubeflow).", '', {
-        anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
-      }),
+      namespace: text(
+        "Its namespace; empty: kubeflow (the objects' own, but Model Registry's).",
+        '',
+        {
+          anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
+        },
+      ),
     }),
     userHost: text(
       "Host part of each user (`'user'@'host'`) and of its grant; `%`: any host.",

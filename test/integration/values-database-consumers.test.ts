@@ -664,6 +664,16 @@ describe('values: global.database.mariadbOperator', () => {
       privileges: ['ALL PRIVILEGES'],
     });
     for (const o of mr) expect(validators[o.kind]?.(o), `${o.kind} model-registry`).toBe(true);
+    // One shared server: an empty mariaDbRef.namespace is kubeflow's MariaDB for them too.
+    expect(mr.map((o) => o.spec.mariaDbRef)).toEqual(
+      mr.map(() => ({ name: 'mariadb', namespace: 'kubeflow' })),
+    );
+    const pipelinesUser = objects.find(
+      (o) => o.metadata.name === 'kfcharts-pipelines',
+    ) as K8sObject & {
+      spec: Record<string, unknown>;
+    };
+    expect(pipelinesUser.spec.mariaDbRef).toEqual({ name: 'mariadb' });
   });
 
   it("Model Registry's User: its own existingSecret's key, no TLS requirement (its DSN has none)", async () => {
