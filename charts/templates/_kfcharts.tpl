@@ -108,10 +108,12 @@ issuers and audiences have no `,` or `=` (oauth2-proxy's EXTRA_JWT_ISSUERS list 
 
 {{- /*
 kfcharts.mariadbOperatorDistinct (global.database.mariadbOperator): every consumer that
-gets operator objects (pipelines, cache and metadata with Pipelines, katib with Katib;
-the mariadb-operator.yaml of both subcharts) has its own user name and its own
-database. Two User (or Database) objects for one name would fight over it, and with
-cleanupPolicy Delete deleting one consumer's object drops the other's user or data.
+gets operator objects (pipelines, cache and metadata with Pipelines, katib with Katib,
+modelRegistry with Model Registry, an optional component off unless enabled: true; the
+mariadb-operator.yaml of those subcharts) has its own user name and its own database.
+Two User (or Database) objects for one name would fight over it (user names are the
+server's, whatever the objects' namespace), and with cleanupPolicy Delete deleting one
+consumer's object drops the other's user or data.
 Checked in the parent chart, the only place that sees which subcharts are enabled;
 database names case-insensitively (a server with lower_case_table_names folds them).
 */ -}}
@@ -125,6 +127,9 @@ database names case-insensitively (a server with lower_case_table_names folds th
 {{- end -}}
 {{- if and (hasKey .Values "katib") (ne (toString (index .Values "katib" "enabled")) "false") -}}
 {{- $consumers = append $consumers "katib" -}}
+{{- end -}}
+{{- if and (hasKey .Values "model-registry") (eq (toString (index .Values "model-registry" "enabled")) "true") -}}
+{{- $consumers = append $consumers "modelRegistry" -}}
 {{- end -}}
 {{- $seen := dict "username" dict "database" dict -}}
 {{- range $name := $consumers -}}

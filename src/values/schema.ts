@@ -61,31 +61,56 @@ const nonEmpty = (key: string) => ({ properties: { [key]: { minLength: 1 } }, re
 /**
  * The consumers of global.database and upstream's database name of each: the names the
  * components use when nothing is set (pipeline-install-config pipelineDb/cacheDb/mlmdDb,
- * Katib's code default). Another consumer (e.g. Model Registry) is one more entry here and
- * one more rule that reads `consumers.<name>`.
+ * Katib's code default, Model Registry's overlays/db). Another consumer is one more entry
+ * here and one more rule that reads `consumers.<name>`.
  */
-export const DATABASE_CONSUMERS: Readonly<Record<string, { database: string; what: string }>> = {
+export const DATABASE_CONSUMERS: Readonly<
+  Record<
+    string,
+    { database: string; what: string; namespace?: string; note?: string; optional?: true }
+  >
+> = {
   pipelines: { database: 'mlpipeline', what: "the KFP API server's (ml-pipeline)" },
   cache: { database: 'cachedb', what: "the KFP cache server's (cache-server)" },
   metadata: { database: 'metadb', what: "ML Metadata's (metadata-grpc-deployment)" },
   katib: { database: 'katib', what: "Katib's (katib-db-manager)" },
+  // An optional component (off by default): not required to have its own user when every
+  // other consumer has one; its subchart refuses missing credentials when it is enabled.
+  modelRegistry: {
+    database: 'metadb',
+    what: "Model Registry's (model-registry-deployment, when model-registry.enabled)",
+    note: "Upstream's default `metadb` is ML Metadata's database too: on a shared server set another, e.g. `model_registry`.",
+    namespace: "Model Registry's namespace (model-registry.namespace)",
+    optional: true,
+  },
 };
+/** The consumers every external install must give credentials (own or shared). */
+const REQUIRED_CONSUMERS = Object.keys(DATABASE_CONSUMERS).filter(
+  (name) => !DATABASE_CONSUMERS[name]?.optional,
+);
 
 /** A MySQL database name the consumers may use unquoted in SQL (KFP's CREATE DATABASE). */
 const DATABASE_NAME = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 /** global.database.consumers.<name>: its own database, and optionally its own user. */
-export function databaseConsumer(what: string, database: string): Schema {
+export function databaseConsumer(
+  what: string,
+  database: string,
+  namespace = 'namespace kubeflow',
+  note = '',
+): Schema {
   return object(
     `${what} database and user on the shared server (used when external).`,
     {
-      database: text('Database name.', database, { pattern: DATABASE_NAME }),
+      database: text(`Database name.${note ? ` ${note}` : ''}`, database, {
+        pattern: DATABASE_NAME,
+      }),
       username: text(
         'Own user, with password (or with existingSecret, for mariadbOperator only); empty: the shared user.',
       ),
       password: text('Its password. Lands only in Secrets.'),
       existingSecret: secretName(
-        "Secret in namespace kubeflow with this consumer's user and password; wins over username/password.",
+        `Secret in ${namespace} with this consumer's user and password; wins over username/password.`,
       ),
       existingSecretUsernameKey: secretKey('Key of the user name in existingSecret.', 'username'),
       existingSecretPasswordKey: secretKey('Key of the password in existingSecret.', 'password'),
@@ -143,16 +168,20 @@ const databaseTls = object(
 );
 
 const mariadbOperator = object(
-  'mariadb-operator objects (k8s.mariadb.com/v1alpha1 Database, User, Grant) for every enabled consumer, in namespace kubeflow; the operator creates the databases and users on its MariaDB. Used when external.',
+  'mariadb-operator objects (k8s.mariadb.com/v1alpha1 Database, User, Grant) for every enabled consumer, in namespace kubeflow (Model Registry: in its own namespace); the operator creates the databases and users on its MariaDB. Used when external.',
   {
     enabled: bool('true: render the objects.', false),
     mariaDbRef: object('The MariaDB object of the operator that is the shared server.', {
       name: text('Name of the MariaDB object (required when enabled).', '', {
         anyOf: [{ const: '' }, { pattern: DNS_NAME, maxLength: 253 }],
       }),
-      namespace: text("Its namespace; empty: the objects' own (kubeflow).", '', {
-        anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
-      }),
+      namespace: text(
+        "Its namespace; empty: kubeflow (the objects' own, but Model Registry's).",
+        '',
+        {
+          anyOf: [{ const: '' }, { pattern: DNS_LABEL, maxLength: 63 }],
+        },
+      ),
     }),
     userHost: text(
       "Host part of each user (`'user'@'host'`) and of its grant; `%`: any host.",
@@ -176,7 +205,7 @@ const mariadbOperator = object(
 );
 
 const database = object(
-  'The MySQL/MariaDB of Pipelines (pipelines, metadata and cache databases) and Katib.',
+  'The MySQL/MariaDB of Pipelines (pipelines, metadata and cache databases), Katib and Model Registry.',
   {
     external: bool(
       "true: use the server below and leave out upstream's in-cluster MySQL and katib-mysql (Deployments, Services, PVCs, Istio policies). false: upstream's in-cluster MySQL, as today; the other keys are ignored.",
@@ -204,7 +233,7 @@ const database = object(
       Object.fromEntries(
         Object.entries(DATABASE_CONSUMERS).map(([name, c]) => [
           name,
-          databaseConsumer(c.what, c.database),
+          databaseConsumer(c.what, c.database, c.namespace, c.note),
         ]),
       ),
     ),
@@ -221,9 +250,9 @@ const database = object(
           properties: {
             consumers: {
               properties: Object.fromEntries(
-                Object.keys(DATABASE_CONSUMERS).map((name) => [name, ownCredentials]),
+                REQUIRED_CONSUMERS.map((name) => [name, ownCredentials]),
               ),
-              required: Object.keys(DATABASE_CONSUMERS),
+              required: REQUIRED_CONSUMERS,
             },
           },
           required: ['consumers'],

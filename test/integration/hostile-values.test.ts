@@ -172,6 +172,60 @@ describe('global.database consumers, tls and mariadbOperator: every string stays
     }
   });
 
+  it("hostile: Model Registry's consumer strings and namespace (own inline user, then own existingSecret)", async () => {
+    const mr = { database: h('mrdb'), username: h('mruser'), password: h('mrpw') };
+    const values = (modelRegistry: object) => ({
+      global: { database: { ...database, consumers: { ...database.consumers, modelRegistry } } },
+      'model-registry': { enabled: true, namespace: h('mrns') },
+    });
+    const secretData = (o: Obj) =>
+      Object.fromEntries(
+        Object.entries(find([o], 'Secret', 'model-registry-db-secrets').data).map(([k, v]) => [
+          k,
+          Buffer.from(v, 'base64').toString(),
+        ]),
+      );
+    for (const result of await renderUnchecked(values(mr), 'kubeflow')) {
+      expect(result.ok, result.text).toBe(true);
+      expect(result.text).not.toMatch(/[\u007f-\u009f]/);
+      const objects = parseYamlStream(result.text, 'helm template') as Obj[];
+      expect(find(objects, 'ConfigMap', 'model-registry-db-parameters').data.MYSQL_DATABASE).toBe(
+        h('mrdb'),
+      );
+      expect(secretData(find(objects, 'Secret', 'model-registry-db-secrets'))).toEqual({
+        MYSQL_USER_NAME: h('mruser'),
+        MYSQL_ROOT_PASSWORD: h('mrpw'),
+      });
+      const user = find(objects, 'User', 'kfcharts-model-registry');
+      expect(user.metadata).toEqual({ name: 'kfcharts-model-registry', namespace: h('mrns') });
+      expect(user.spec).toMatchObject({
+        name: h('mruser'),
+        passwordSecretKeyRef: { name: 'model-registry-db-secrets', key: 'MYSQL_ROOT_PASSWORD' },
+      });
+      expect(find(objects, 'Database', 'kfcharts-model-registry').spec.name).toBe(h('mrdb'));
+    }
+    const managed = {
+      ...mr,
+      existingSecret: h('mrsecret'),
+      existingSecretUsernameKey: h('mrukey'),
+      existingSecretPasswordKey: h('mrpkey'),
+    };
+    for (const result of await renderUnchecked(values(managed), 'kubeflow')) {
+      expect(result.ok, result.text).toBe(true);
+      const objects = parseYamlStream(result.text, 'helm template') as Obj[];
+      expect(objects.some((o) => o.metadata.name === 'model-registry-db-secrets')).toBe(false);
+      const server = pod(find(objects, 'Deployment', 'model-registry-deployment')).containers[0];
+      expect(server?.env?.map((e) => [e.name, e.valueFrom])).toEqual([
+        ['MYSQL_USER_NAME', { secretKeyRef: { name: h('mrsecret'), key: h('mrukey') } }],
+        ['MYSQL_ROOT_PASSWORD', { secretKeyRef: { name: h('mrsecret'), key: h('mrpkey') } }],
+      ]);
+      expect(find(objects, 'User', 'kfcharts-model-registry').spec.passwordSecretKeyRef).toEqual({
+        name: h('mrsecret'),
+        key: h('mrpkey'),
+      });
+    }
+  });
+
   it('hostile: tls strings (Katib off)', async () => {
     const tls = { enabled: true, caSecret: h('ca'), caKey: h('cakey') };
     const values = { global: { database: { ...database, tls } }, katib: { enabled: false } };

@@ -62,27 +62,47 @@ function containers(workload: K8sObject): Container[] {
  * An env var's value as the pod would see it: ConfigMaps and Secrets from the rendered
  * objects, or from `cluster` (Secrets the user manages: existingSecret).
  */
-function resolver(r: Rendered, cluster: Record<string, Record<string, string>>) {
+function resolver(
+  r: Rendered,
+  cluster: Record<string, Record<string, string>>,
+  namespace = 'kubeflow',
+) {
   return (env: Env): string | undefined => {
     if (env.value !== undefined) return env.value;
     const cm = env.valueFrom?.configMapKeyRef;
-    if (cm) return (r.get('ConfigMap', 'kubeflow', cm.name).data as Record<string, string>)[cm.key];
+    if (cm) return (r.get('ConfigMap', namespace, cm.name).data as Record<string, string>)[cm.key];
     const ref = env.valueFrom?.secretKeyRef;
     if (!ref) return undefined;
-    if (r.has('Secret', 'kubeflow', ref.name)) {
-      const secret = r.get('Secret', 'kubeflow', ref.name) as {
-        stringData?: Record<string, string>;
-        data?: Record<string, string>;
-      };
-      const plain = secret.stringData?.[ref.key];
-      if (plain !== undefined) return plain;
-      const data = secret.data?.[ref.key];
-      return data === undefined ? undefined : Buffer.from(data, 'base64').toString();
-    }
+    if (r.has('Secret', namespace, ref.name))
+      return secretData(r, {}, namespace, ref.name)[ref.key];
     const managed = cluster[ref.name]?.[ref.key];
     if (managed === undefined) throw new Error(`Secret ${ref.name} key ${ref.key} exists nowhere`);
     return managed;
   };
+}
+
+/** A Secret's decoded keys: rendered in `namespace`, else one the user manages (`cluster`). */
+function secretData(
+  r: Rendered,
+  cluster: Record<string, Record<string, string>>,
+  namespace: string,
+  name: string,
+): Record<string, string> {
+  if (r.has('Secret', namespace, name)) {
+    const secret = r.get('Secret', namespace, name) as {
+      stringData?: Record<string, string>;
+      data?: Record<string, string>;
+    };
+    return {
+      ...Object.fromEntries(
+        Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]),
+      ),
+      ...secret.stringData,
+    };
+  }
+  const managed = cluster[name];
+  if (managed === undefined) throw new Error(`Secret ${namespace}/${name} exists nowhere`);
+  return managed;
 }
 
 /** Every env value of every container of the consumer's workload, resolved. */
@@ -139,6 +159,56 @@ const MANAGED: Record<string, Record<string, string>> = {
   'katib-db': { user: OWN.katib.username, pass: OWN.katib.password },
 };
 
+/**
+ * Model Registry: optional (enabled by MODEL_REGISTRY), in a namespace of its own, its
+ * server reading user, password and database by envFrom. Its own inline user has strings
+ * that must stay data.
+ */
+const MR_NAMESPACE = 'team-mr';
+const MODEL_REGISTRY = { 'model-registry': { enabled: true, namespace: MR_NAMESPACE } };
+const OWN_MR = {
+  database: 'kf_model_registry',
+  username: 'u-mr "{{ .Values }}"',
+  password: "pw-mr # not: yaml\n{{ x }} '",
+};
+
+/**
+ * What Model Registry's server logs in with: its env as the pod sees it (envFrom in order,
+ * then env, which wins) and its DSN argument with the `$(VAR)`s expanded from that env.
+ */
+function modelRegistrySees(r: Rendered, cluster: Record<string, Record<string, string>>) {
+  const workload = r.get('Deployment', MR_NAMESPACE, 'model-registry-deployment');
+  const server = containers(workload).find((c) => c.name === 'rest-container') as Container;
+  const env = new Map<string, string>();
+  const sources = (server.envFrom ?? []) as {
+    configMapRef?: { name: string };
+    secretRef?: { name: string };
+  }[];
+  for (const from of sources) {
+    const data = from.configMapRef
+      ? (r.get('ConfigMap', MR_NAMESPACE, from.configMapRef.name).data as Record<string, string>)
+      : secretData(r, cluster, MR_NAMESPACE, (from.secretRef as { name: string }).name);
+    for (const [k, v] of Object.entries(data)) env.set(k, v);
+  }
+  const resolve = resolver(r, cluster, MR_NAMESPACE);
+  for (const e of server.env ?? []) {
+    const v = resolve(e);
+    if (v !== undefined) env.set(e.name, v);
+  }
+  const flag = '--embedmd-database-dsn=';
+  const arg = server.args?.find((a) => a.startsWith(flag));
+  if (arg === undefined) throw new Error(`rest-container has no ${flag}`);
+  const dsn = arg
+    .slice(flag.length)
+    .replace(/\$\(([A-Z_]+)\)/g, (ref, name: string) => env.get(name) ?? ref);
+  return { env, dsn };
+}
+
+/** Upstream's DSN text with these credentials, database and host. */
+function mrDsn(c: { username: string; password: string; database: string }, host: string) {
+  return `${c.username}:${c.password}@tcp(${host}:3306)/${c.database}?charset=utf8mb4`;
+}
+
 function perConsumerValues(extra: object = {}) {
   const inline = (c: Consumer) => ({ ...OWN[c] });
   const managed = (c: Consumer, secret: string) => ({
@@ -160,6 +230,7 @@ function perConsumerValues(extra: object = {}) {
           cache: managed('cache', 'cache-db'),
           metadata: inline('metadata'),
           katib: managed('katib', 'katib-db'),
+          modelRegistry: { ...OWN_MR },
         },
         ...extra,
       },
@@ -169,7 +240,8 @@ function perConsumerValues(extra: object = {}) {
 
 describe('values: global.database.consumers', () => {
   it('each consumer renders with exactly its own database and user, and none with another', async () => {
-    const r = await renderWith(perConsumerValues(), ['kubeflow']);
+    const r = await renderWith({ ...perConsumerValues(), ...MODEL_REGISTRY }, ['kubeflow']);
+    const mr = modelRegistrySees(r, MANAGED);
     for (const consumer of CONSUMERS) {
       const seen = seenBy(r, consumer, MANAGED);
       const reads = READS[consumer];
@@ -188,7 +260,22 @@ describe('values: global.database.consumers', () => {
       }
       expect(values).not.toContain('shared-password');
       expect(values).not.toContain('shared-user');
+      for (const field of ['database', 'username', 'password'] as const) {
+        expect(values, `${consumer} sees Model Registry's ${field}`).not.toContain(OWN_MR[field]);
+      }
     }
+    // Model Registry logs in as its own user to its own database, and sees no other's.
+    expect(mr.dsn).toBe(mrDsn(OWN_MR, 'db.example.org'));
+    const mrValues = [...mr.env.values()];
+    for (const other of CONSUMERS) {
+      for (const field of ['database', 'username', 'password'] as const) {
+        expect(mrValues, `Model Registry sees ${other}'s ${field}`).not.toContain(
+          OWN[other][field],
+        );
+      }
+    }
+    expect(mrValues).not.toContain('shared-password');
+    expect(mrValues).not.toContain('shared-user');
     // Own inline users in their own Secrets; the managed ones are not rendered.
     expect(r.get('Secret', 'kubeflow', 'kfcharts-database-pipelines').stringData).toEqual({
       username: OWN.pipelines.username,
@@ -222,10 +309,64 @@ describe('values: global.database.consumers', () => {
     expect(api.get(READS.pipelines.database)).toBe('mlpipeline');
   });
 
+  it('Model Registry: its own existingSecret, else its own inline user, wins over the shared existingSecret', async () => {
+    const cluster = {
+      'shared-db': { username: 'shared-user', password: 'shared-password' },
+      'mr-db': { user: 'u-mr-managed', pass: 'pw-mr-managed' },
+    };
+    const render = (modelRegistry: object) =>
+      renderWith(
+        {
+          ...MODEL_REGISTRY,
+          global: {
+            database: {
+              external: true,
+              host: 'db.example.org',
+              existingSecret: 'shared-db',
+              consumers: { modelRegistry },
+            },
+          },
+        },
+        ['kubeflow'],
+      );
+    const [managed, inline] = await Promise.all([
+      render({
+        username: 'u-mr-managed',
+        existingSecret: 'mr-db',
+        existingSecretUsernameKey: 'user',
+        existingSecretPasswordKey: 'pass',
+      }),
+      render({ database: 'model_registry', username: 'u-mr', password: 'pw-mr' }),
+    ]);
+    const fromManaged = modelRegistrySees(managed, cluster);
+    expect(fromManaged.dsn).toBe(
+      mrDsn(
+        { username: 'u-mr-managed', password: 'pw-mr-managed', database: 'metadb' },
+        'db.example.org',
+      ),
+    );
+    expect(managed.has('Secret', MR_NAMESPACE, 'model-registry-db-secrets')).toBe(false);
+    const fromInline = modelRegistrySees(inline, cluster);
+    expect(fromInline.dsn).toBe(
+      mrDsn({ username: 'u-mr', password: 'pw-mr', database: 'model_registry' }, 'db.example.org'),
+    );
+    for (const seen of [fromManaged, fromInline]) {
+      expect([...seen.env.values()]).not.toContain('shared-password');
+      expect([...seen.env.values()]).not.toContain('shared-user');
+    }
+  });
+
   it('external without consumers keeps upstream names and the shared user', async () => {
     const r = await renderWith(
-      { global: { database: { external: true, host: 'db', username: 'kf', password: 'pw' } } },
+      {
+        ...MODEL_REGISTRY,
+        global: { database: { external: true, host: 'db', username: 'kf', password: 'pw' } },
+      },
       ['kubeflow'],
+    );
+    // Model Registry too: upstream's `metadb`, ML Metadata's name (docs/database.md).
+    expect(modelRegistrySees(r, {}).dsn).toBe(
+      mrDsn({ username: 'kf', password: 'pw', database: 'metadb' }, 'db'),
     );
     const names = Object.fromEntries(
       CONSUMERS.map((c) => [c, seenBy(r, c, {}).get(READS[c].database)]),
@@ -252,6 +393,15 @@ describe('values: global.database.consumers', () => {
     expect(
       await schemaError({ global: { database: { external: true, host: 'db', consumers: some } } }),
     ).toContain("values don't meet the specifications of the schema");
+    // Model Registry (optional) is not among them; enabled, it needs a user of its own then.
+    expect(
+      await renderError({
+        ...MODEL_REGISTRY,
+        global: { database: { external: true, host: 'db', consumers: own } },
+      }),
+    ).toContain(
+      'global.database.consumers.modelRegistry: Model Registry is enabled and has no database user',
+    );
   });
 });
 
@@ -464,7 +614,7 @@ describe('values: global.database.mariadbOperator', () => {
     const values = perConsumerValues({
       mariadbOperator: { enabled: true, mariaDbRef: { name: 'mariadb' }, userHost: '10.0.%' },
     });
-    const r = await renderWith(values, ['kubeflow']);
+    const r = await renderWith({ ...values, ...MODEL_REGISTRY }, ['kubeflow']);
     const objects = operatorObjects(r);
     for (const consumer of CONSUMERS) {
       const named = (kind: string) =>
@@ -492,20 +642,87 @@ describe('values: global.database.mariadbOperator', () => {
         expect(validators[kind]?.(named(kind)), `${kind} ${consumer}`).toBe(true);
       }
     }
+    // Model Registry's, in its namespace: the User's password is the Secret key its server
+    // reads (envFrom model-registry-db-secrets), its strings exactly the values (data).
+    const mr = objects.filter(
+      (o) => o.metadata.name === 'kfcharts-model-registry',
+    ) as (K8sObject & {
+      spec: Record<string, unknown>;
+    })[];
+    expect(mr.map((o) => `${o.kind} ${o.metadata.namespace}`).sort()).toEqual(
+      ['Database', 'Grant', 'User'].map((k) => `${k} ${MR_NAMESPACE}`),
+    );
+    const of = (kind: string) => mr.find((o) => o.kind === kind) as (typeof mr)[number];
+    const ref = of('User').spec.passwordSecretKeyRef as { name: string; key: string };
+    expect(secretData(r, {}, MR_NAMESPACE, ref.name)[ref.key]).toBe(OWN_MR.password);
+    expect(modelRegistrySees(r, {}).env.get('MYSQL_ROOT_PASSWORD')).toBe(OWN_MR.password);
+    expect(of('User').spec).toMatchObject({ name: OWN_MR.username, host: '10.0.%' });
+    expect(of('Database').spec.name).toBe(OWN_MR.database);
+    expect(of('Grant').spec).toMatchObject({
+      database: OWN_MR.database,
+      username: OWN_MR.username,
+      privileges: ['ALL PRIVILEGES'],
+    });
+    for (const o of mr) expect(validators[o.kind]?.(o), `${o.kind} model-registry`).toBe(true);
+    // One shared server: an empty mariaDbRef.namespace is kubeflow's MariaDB for them too.
+    expect(mr.map((o) => o.spec.mariaDbRef)).toEqual(
+      mr.map(() => ({ name: 'mariadb', namespace: 'kubeflow' })),
+    );
+    const pipelinesUser = objects.find(
+      (o) => o.metadata.name === 'kfcharts-pipelines',
+    ) as K8sObject & {
+      spec: Record<string, unknown>;
+    };
+    expect(pipelinesUser.spec.mariaDbRef).toEqual({ name: 'mariadb' });
   });
 
-  it('both subcharts carry the same objects template', () => {
+  it("Model Registry's User: its own existingSecret's key, no TLS requirement (its DSN has none)", async () => {
+    const values = perConsumerValues({
+      mariadbOperator: { enabled: true, mariaDbRef: { name: 'mariadb' } },
+      tls: { enabled: true, verifyServerCert: false },
+    }) as { global: { database: { consumers: Record<string, object> } } };
+    values.global.database.consumers.modelRegistry = {
+      database: OWN_MR.database,
+      username: 'u-mr-managed',
+      existingSecret: 'mr-db',
+      existingSecretPasswordKey: 'pass',
+    };
+    const r = await renderWith({ ...values, ...MODEL_REGISTRY, katib: { enabled: false } }, [
+      'kubeflow',
+    ]);
+    const users = operatorObjects(r).filter((o) => o.kind === 'User') as (K8sObject & {
+      spec: Record<string, unknown>;
+    })[];
+    const mr = users.find((u) => u.metadata.name === 'kfcharts-model-registry');
+    expect(mr?.metadata.namespace).toBe(MR_NAMESPACE);
+    expect(mr?.spec.passwordSecretKeyRef).toEqual({ name: 'mr-db', key: 'pass' });
+    const server = containers(r.get('Deployment', MR_NAMESPACE, 'model-registry-deployment'));
+    const password = server[0]?.env?.find((e) => e.name === 'MYSQL_ROOT_PASSWORD');
+    expect(password?.valueFrom?.secretKeyRef).toEqual({ name: 'mr-db', key: 'pass' });
+    expect(mr?.spec.require).toBeUndefined();
+    // the Pipelines consumers' Users do require TLS
+    expect(
+      users
+        .filter((u) => u.spec.require !== undefined)
+        .map((u) => u.metadata.name)
+        .sort(),
+    ).toEqual(['kfcharts-cache', 'kfcharts-metadata', 'kfcharts-pipelines']);
+    expect(validators.User?.(mr)).toBe(true);
+  });
+
+  it('the subcharts carry the same objects template', () => {
     const copy = (component: string) =>
       readFileSync(
         join(projectRoot, 'charts/templates', component, 'kubeflow/mariadb-operator-objects.yaml'),
         'utf8',
       );
     expect(copy('katib')).toBe(copy('pipelines'));
+    expect(copy('model-registry')).toBe(copy('pipelines'));
   });
 
   it('refuses two consumers with one user name or one database, naming both keys', async () => {
     const operator = { mariadbOperator: { enabled: true, mariaDbRef: { name: 'mariadb' } } };
-    const values = (consumers: Partial<Record<Consumer, object>>, top: object = {}) => {
+    const values = (consumers: Record<string, object>, top: object = {}) => {
       const v = perConsumerValues(operator) as {
         global: { database: { consumers: Record<string, object> } };
       };
@@ -524,9 +741,26 @@ describe('values: global.database.mariadbOperator', () => {
     ).toContain(
       "global.database.mariadbOperator: global.database.consumers.cache.database and global.database.consumers.metadata.database are both \"KF_CACHE\": each consumer needs its own database for the operator's objects (with cleanupPolicy Delete, deleting one consumer's object would drop the other's data)",
     );
-    // Katib disabled: its values make no objects, so they collide with nothing
+    // Model Registry enabled: upstream's default database is ML Metadata's, refused
+    expect(
+      await renderError(
+        values(
+          { metadata: { database: 'metadb' }, modelRegistry: { database: 'metadb' } },
+          MODEL_REGISTRY,
+        ),
+      ),
+    ).toContain(
+      'global.database.mariadbOperator: global.database.consumers.metadata.database and global.database.consumers.modelRegistry.database are both "metadb": each consumer needs its own database',
+    );
+    // Katib and Model Registry disabled: their values make no objects, so they collide with nothing
     const r = await renderWith(
-      values({ katib: { username: OWN.pipelines.username } }, { katib: { enabled: false } }),
+      values(
+        {
+          katib: { username: OWN.pipelines.username },
+          modelRegistry: { username: OWN.pipelines.username },
+        },
+        { katib: { enabled: false } },
+      ),
       ['kubeflow'],
     );
     expect(

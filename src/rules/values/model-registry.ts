@@ -1,5 +1,6 @@
 import { EditError, selectObject, templateRule } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
+import { databaseName, or, ownExisting, ownInline, SHARED_EXISTING } from './database-consumers.ts';
 import {
   and,
   base64,
@@ -21,18 +22,32 @@ import {
  * `metadb`) and model-registry-db-secrets (user, password). With `external` the DSN's
  * host, the port and the credentials are global.database's and the in-cluster MySQL is
  * left out. Its objects carry no namespace upstream: they are selected without one.
+ *
+ * global.database.consumers.modelRegistry (database-consumers.ts): its own database
+ * (MYSQL_DATABASE) and user, with the other consumers' precedence: its own existingSecret,
+ * its own inline user (in model-registry-db-secrets, which only this server reads), the
+ * shared existingSecret, the shared user. Secrets are read in Model Registry's namespace.
  */
 const COMPONENT = 'model-registry';
+const CONSUMER = 'modelRegistry';
+const OWN = `${DATABASE}.consumers.${CONSUMER}`;
 const EXTERNAL = `${DATABASE}.external`;
-const EXISTING = and(EXTERNAL, `${DATABASE}.existingSecret`);
 const INLINE = and(EXTERNAL, not(`${DATABASE}.existingSecret`));
+/** A Secret the user manages holds the credentials: the consumer's own, else the shared one. */
+const EXISTING = or(ownExisting(CONSUMER), and(not(ownInline(CONSUMER)), SHARED_EXISTING));
+/** Template text of that Secret's name, or of the key `role` names in it. */
+function existing(
+  field: 'existingSecret' | 'existingSecretUsernameKey' | 'existingSecretPasswordKey',
+) {
+  return ifElse(ownExisting(CONSUMER), json(`${OWN}.${field}`), json(`${DATABASE}.${field}`));
+}
 const DSN_HOST = 'tcp(model-registry-db:';
 
 export const modelRegistryRules: readonly ObjectRule[] = [
   templateRule({
     id: 'model-registry-database-server',
     description:
-      "model-registry-deployment: the DSN's host, the sidecar's excluded port and (existingSecret) the credentials from global.database",
+      "model-registry-deployment: the DSN's host, the sidecar's excluded port and (existingSecret) the credentials from global.database or consumers.modelRegistry",
     component: COMPONENT,
     select: selectObject('Deployment', undefined, 'model-registry-deployment'),
     edit(e) {
@@ -61,8 +76,8 @@ export const modelRegistryRules: readonly ObjectRule[] = [
         ],
         (o) => ifElse(EXTERNAL, port(`${DATABASE}.port`), o),
       );
-      // With existingSecret model-registry-db-secrets is left out: envFrom reads the
-      // user's Secret instead, and env (which wins over envFrom) takes its two keys.
+      // With an existingSecret (own or shared) model-registry-db-secrets is left out: envFrom
+      // reads the user's Secret instead, and env (which wins over envFrom) takes its two keys.
       const envFrom = e.value([...rest, 'envFrom']);
       const ref = Array.isArray(envFrom)
         ? envFrom.findIndex(
@@ -74,7 +89,7 @@ export const modelRegistryRules: readonly ObjectRule[] = [
       if (ref < 0)
         throw new EditError('rest-container has no envFrom secretRef model-registry-db-secrets');
       e.replaceScalar([...rest, 'envFrom', ref, 'secretRef', 'name'], (o) =>
-        ifElse(EXISTING, json(`${DATABASE}.existingSecret`), o),
+        ifElse(EXISTING, existing('existingSecret'), o),
       );
       const envLines = [...e.object.text.matchAll(/^( *)env: \[\]$/gm)];
       if (envLines.length !== 1) throw new EditError('has not exactly one `env: []`');
@@ -83,13 +98,13 @@ export const modelRegistryRules: readonly ObjectRule[] = [
         const lines = [
           ...secretKeyRefEnv(
             'MYSQL_USER_NAME',
-            json(`${DATABASE}.existingSecret`),
-            json(`${DATABASE}.existingSecretUsernameKey`),
+            existing('existingSecret'),
+            existing('existingSecretUsernameKey'),
           ),
           ...secretKeyRefEnv(
             'MYSQL_ROOT_PASSWORD',
-            json(`${DATABASE}.existingSecret`),
-            json(`${DATABASE}.existingSecretPasswordKey`),
+            existing('existingSecret'),
+            existing('existingSecretPasswordKey'),
           ),
         ];
         return ifElse(EXISTING, `\n${lines.map((l) => `${indent}${l}`).join('\n')}`, o);
@@ -98,27 +113,35 @@ export const modelRegistryRules: readonly ObjectRule[] = [
   }),
   templateRule({
     id: 'model-registry-database-parameters',
-    description: 'model-registry-db-parameters: MYSQL_PORT from global.database',
+    description:
+      'model-registry-db-parameters: MYSQL_PORT from global.database, MYSQL_DATABASE from consumers.modelRegistry',
     component: COMPONENT,
     select: selectObject('ConfigMap', undefined, 'model-registry-db-parameters'),
     edit(e) {
       e.replaceScalar(['data', 'MYSQL_PORT'], (o) => ifElse(EXTERNAL, port(`${DATABASE}.port`), o));
+      e.replaceScalar(['data', 'MYSQL_DATABASE'], (o) => databaseName(CONSUMER, o));
     },
   }),
   templateRule({
     id: 'model-registry-database-secret',
     description:
-      'model-registry-db-secrets: the external user and password; left out with existingSecret',
+      "model-registry-db-secrets: the external user and password (consumers.modelRegistry's own, else the shared); left out with an existingSecret",
     component: COMPONENT,
     select: selectObject('Secret', undefined, 'model-registry-db-secrets'),
     edit(e) {
       e.keepObjectWhen(not(EXISTING));
-      e.replaceScalar(['data', 'MYSQL_USER_NAME'], (o) =>
-        ifElse(INLINE, base64(`${DATABASE}.username`), o),
-      );
-      e.replaceScalar(['data', 'MYSQL_ROOT_PASSWORD'], (o) =>
-        ifElse(INLINE, base64(`${DATABASE}.password`), o),
-      );
+      for (const [key, field] of [
+        ['MYSQL_USER_NAME', 'username'],
+        ['MYSQL_ROOT_PASSWORD', 'password'],
+      ] as const) {
+        e.replaceScalar(['data', key], (o) =>
+          ifElse(
+            ownInline(CONSUMER),
+            base64(`${OWN}.${field}`),
+            ifElse(INLINE, base64(`${DATABASE}.${field}`), o),
+          ),
+        );
+      }
     },
   }),
   removeWhen({
