@@ -26,7 +26,7 @@ import {
   valuesCharts,
 } from './values-charts.ts';
 
-/** global.imageRegistry: every image the five charts deploy, pulled through a mirror. */
+/** global.imageRegistry: every image the six charts deploy, pulled through a mirror. */
 const R = 'mirror.example.org:5000/kf';
 const QUEUE =
   'gcr.io/knative-releases/knative.dev/serving/cmd/queue@sha256:40957d3ced3b185b7a78bbd771be69b0a13137dcbee5ff7f82ae738b56037d9c';
@@ -133,7 +133,7 @@ describe('values: global.imageRegistry', () => {
     [mirrored, defaults] = await renders();
   });
 
-  it('every image reference of the five charts starts with the registry', () => {
+  it('every image reference of the six charts starts with the registry', () => {
     const found = scan(mirrored.text);
     const images = found.filter((s) => s.found.kind === 'image');
     expect(images.length).toBe(COUNT_IMAGES);
