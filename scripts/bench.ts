@@ -94,6 +94,7 @@ const samples = {
   templatePar: [] as number[],
 };
 const rss: number[] = [];
+let chartCount = 0;
 const root = mkdtempSync(join(tmpdir(), 'kfcharts-bench-'));
 const load0 = loadavg();
 try {
@@ -112,6 +113,7 @@ try {
     samples.warm.push(warm.seconds);
     if (warm.maxRssKiB) rss.push(warm.maxRssKiB);
     const charts = findCharts(join(dist, 'charts'));
+    chartCount = charts.length;
     const template = (dir: string) => run(helm.path, ['template', 'kfcharts', dir]);
     let t0 = performance.now();
     for (const dir of charts) await template(dir);
@@ -145,13 +147,13 @@ const rows: [string, number, number, number | undefined][] = [
   ['cold build (empty cache)', m.cold, ratio(samples.cold), TARGETS.cold],
   ['warm rebuild', m.warm, ratio(samples.warm), TARGETS.warm],
   [
-    'helm template, 5 charts in sequence',
+    `helm template, ${chartCount} charts in sequence`,
     m.templateSeq,
     ratio(samples.templateSeq),
     TARGETS.template,
   ],
   [
-    'helm template, 5 charts in parallel',
+    `helm template, ${chartCount} charts in parallel`,
     m.templatePar,
     ratio(samples.templatePar),
     TARGETS.template,
