@@ -74,18 +74,7 @@ export const LIVE_VALUE_RULE = 'ssa-live-value';
  */
 export function liveValueRule(): ObjectRule {
   const live = CONTROLLER_OWNED.filter((f) => f.handling === 'live');
-  let last: { text: string; value: K8sObject; pointers: string[] } | undefined;
-  const analyse = (o: ManifestObject) => {
-    if (last?.text !== o.text) {
-      const [value] = parseYamlStream(o.text, objectKey(o)) as K8sObject[];
-      last = {
-        text: o.text,
-        value: value as K8sObject,
-        pointers: live.flatMap((f) => f.find(value as K8sObject, [])),
-      };
-    }
-    return last;
-  };
+  const analyse = lastAnalysis((value) => live.flatMap((f) => f.find(value, [])));
   return {
     id: LIVE_VALUE_RULE,
     description:
@@ -127,25 +116,28 @@ export function liveValueRule(): ObjectRule {
   };
 }
 
+/**
+ * The parse of an object and the pointers of its fields to handle. matches() parses;
+ * apply() needs the same parse right after: the last one is kept.
+ */
+function lastAnalysis(pointers: (value: K8sObject) => string[]) {
+  let last: { text: string; value: K8sObject; pointers: string[] } | undefined;
+  return (o: ManifestObject) => {
+    if (last?.text !== o.text) {
+      const [value] = parseYamlStream(o.text, objectKey(o)) as K8sObject[];
+      last = { text: o.text, value: value as K8sObject, pointers: pointers(value as K8sObject) };
+    }
+    return last;
+  };
+}
+
 function dropRule(spec: {
   id: string;
   description: string;
   prefilter: (o: ManifestObject) => boolean;
   pointers: (o: K8sObject) => string[];
 }): ObjectRule {
-  // matches() parses; apply() needs the same parse: keep the last one.
-  let last: { text: string; value: K8sObject; pointers: string[] } | undefined;
-  const analyse = (o: ManifestObject) => {
-    if (last?.text !== o.text) {
-      const [value] = parseYamlStream(o.text, objectKey(o)) as K8sObject[];
-      last = {
-        text: o.text,
-        value: value as K8sObject,
-        pointers: spec.pointers(value as K8sObject),
-      };
-    }
-    return last;
-  };
+  const analyse = lastAnalysis(spec.pointers);
   return {
     id: spec.id,
     description: spec.description,

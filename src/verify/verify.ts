@@ -564,21 +564,8 @@ function stripDefaultNamespace<T extends ParsedObject>(
   upstream: ReadonlyMap<string, ParsedObject>,
   allowed: ReadonlySet<string>,
 ): T {
-  const metadata = o.value.metadata as { namespace?: unknown } | undefined;
-  if (metadata?.namespace !== 'default' || upstream.has(o.key)) return o;
   const bare = o.key.replace(/ default\/([^ /]+)$/, ' $1');
-  if (!allowed.has(bare)) return o;
-  const original = upstream.get(bare);
-  if (!original || (original.value.metadata as { namespace?: unknown }).namespace !== undefined)
-    return o;
-  const value = structuredClone(o.value) as { metadata: { namespace?: unknown } };
-  delete value.metadata.namespace;
-  return {
-    ...o,
-    key: bare,
-    value: value as unknown as Record<string, unknown>,
-    text: o.text.replace(/^ {2}namespace: default\n/m, ''),
-  };
+  return allowed.has(bare) ? stripNamespace(o, upstream, 'default') : o;
 }
 
 /** The rendered object without an added keep annotation (value and text); others as they are. */

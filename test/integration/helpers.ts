@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { create } from 'tar';
 import { expect } from 'vitest';
+import type { VerifyReport } from '../../src/verify/verify.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
 export const fixtures = join(projectRoot, 'test/fixtures');
@@ -130,4 +131,42 @@ export function copyWithPvc(tree: string, root: string, name: string, pvc: strin
     t.replace(/^resources:\n/m, 'resources:\n- extra-pvc.yaml\n'),
   );
   return copy;
+}
+
+/**
+ * verify's comparison of each choice (docs/choices.md) as `[name or values, expected,
+ * rendered, missing, extra]`, after checking that no object of any choice differs in value
+ * or text from its own kustomize build.
+ */
+export function choiceCounts(report: VerifyReport): {
+  components: (string | number | string[])[][];
+  variants: (string | number | string[])[][];
+} {
+  const all = [
+    ...report.choices.components.map((c) => ({ what: c.name, ...c })),
+    ...report.choices.variants.map((v) => ({ what: v.set.join(','), ...v })),
+  ];
+  for (const c of all) {
+    expect({ what: c.what, different: c.different, text: c.textDiffers }).toEqual({
+      what: c.what,
+      different: [],
+      text: [],
+    });
+  }
+  return {
+    components: report.choices.components.map((c) => [
+      c.name,
+      c.expected,
+      c.actual,
+      c.missing,
+      c.extra,
+    ]),
+    variants: report.choices.variants.map((v) => [
+      v.set.join(','),
+      v.expected,
+      v.actual,
+      v.missing,
+      v.extra,
+    ]),
+  };
 }
