@@ -119,6 +119,12 @@ export async function pushPackages(
   return pushed;
 }
 
+/**
+ * What helm pull says when the registry has no such chart or version. `404` only as a word:
+ * a registry's port (127.0.0.1:40461) or a digest may hold those digits.
+ */
+export const NOT_PUBLISHED = /not found|manifest unknown|name unknown|\b404\b/i;
+
 /** The published package of `reference:version`, or undefined when the registry has none. */
 async function pullIfPublished(
   helm: Helm,
@@ -134,7 +140,7 @@ async function pullIfPublished(
   } catch (error) {
     // Only "not there" means "push it"; anything else (auth, network) is an error.
     const text = `${(error as KfchartsError).message}\n${(error as KfchartsError).details ?? ''}`;
-    if (/not found|manifest unknown|name unknown|404/i.test(text)) return undefined;
+    if (NOT_PUBLISHED.test(text)) return undefined;
     throw error;
   }
 }

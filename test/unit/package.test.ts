@@ -20,7 +20,7 @@ import {
   PACKAGE_MTIME,
   packageCharts,
 } from '../../src/publish/package.ts';
-import { listPackages, ociRemote } from '../../src/publish/push.ts';
+import { listPackages, NOT_PUBLISHED, ociRemote } from '../../src/publish/push.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import { sha256 } from '../../src/upstream/hash.ts';
 import { thrown } from './helpers.ts';
@@ -297,5 +297,19 @@ describe('ociRemote', () => {
     ]) {
       expect(thrown(() => ociRemote(bad)).code).toBe('usage');
     }
+  });
+});
+
+describe('NOT_PUBLISHED', () => {
+  it("reads helm pull's not-found answers, and not a port or digest that holds 404", () => {
+    expect(
+      NOT_PUBLISHED.test('Error: failed to resolve: 127.0.0.1:5000/x/kubeflow:26.3.0: not found'),
+    ).toBe(true);
+    expect(NOT_PUBLISHED.test('response status code 404: manifest unknown')).toBe(true);
+    expect(
+      NOT_PUBLISHED.test(
+        'Head "http://127.0.0.1:40461/v2/x/kubeflow/manifests/sha256:404abc": dial tcp 127.0.0.1:40461: connect: connection refused',
+      ),
+    ).toBe(false);
   });
 });
