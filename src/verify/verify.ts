@@ -151,9 +151,10 @@ async function verifyAgainst(
     rebuilt.report.releaseData && readLock(resolve(projectRoot, rebuilt.report.releaseData.file));
   // The choices' own builds and renders (docs/choices.md) run beside example/'s build, the
   // longest single one, which keeps one core busy.
+  const kubectl = options.kubectl ?? new Kubectl();
   const [example, choices, variants] = await Promise.all([
     kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
-      kubectl: options.kubectl ?? new Kubectl(),
+      kubectl,
       cacheDir: undefined,
       title: 'verify: kustomize example/ (uncached)',
     }),
@@ -163,7 +164,7 @@ async function verifyAgainst(
       charts,
       chartsDir,
       helm,
-      options.kubectl ?? new Kubectl(),
+      kubectl,
     ),
     renderVariants(
       releaseData?.choices?.variants ?? [],
@@ -171,7 +172,7 @@ async function verifyAgainst(
       charts,
       chartsDir,
       helm,
-      options.kubectl ?? new Kubectl(),
+      kubectl,
     ),
   ]);
   // Optional components are off at defaults: compared only in the render with them on.

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
@@ -6,7 +6,15 @@ import { buildCharts } from '../../src/build.ts';
 import { snapshotOf } from '../../src/diff/index.ts';
 import { defaultPaths } from '../../src/paths.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
-import { copyWithPvc, DASHBOARD, editFile, projectRoot, runCli, tempDir } from './helpers.ts';
+import {
+  copyWithPvc,
+  DASHBOARD,
+  editFile,
+  projectRoot,
+  releasesWithOneMorePvc,
+  runCli,
+  tempDir,
+} from './helpers.ts';
 
 /**
  * `kfcharts diff` between two copies of the pinned 26.03 tree, the second changed in
@@ -41,14 +49,7 @@ beforeAll(async () => {
     return String(doc);
   });
   // The keep rule counts PVCs: one more on both sides.
-  const releases = join(root, 'releases.yaml');
-  writeFileSync(
-    releases,
-    readFileSync(join(projectRoot, 'releases.yaml'), 'utf8').replace(
-      /^( {2}PersistentVolumeClaim: )(\d+)$/m,
-      (_, key: string, n: string) => `${key}${Number(n) + 1}`,
-    ),
-  );
+  const releases = releasesWithOneMorePvc(root);
   const out = join(root, 'report.md');
   const result = await runCli(['diff', from, to, '--releases', releases, '--out', out]);
   expect(result.stderr).not.toContain('error');

@@ -134,6 +134,22 @@ export function copyWithPvc(tree: string, root: string, name: string, pvc: strin
 }
 
 /**
+ * `root/releases.yaml`: the project's releases.yaml with one more PersistentVolumeClaim
+ * expected by the keep rule, for trees made by copyWithPvc. Returns its path.
+ */
+export function releasesWithOneMorePvc(root: string): string {
+  const releases = join(root, 'releases.yaml');
+  writeFileSync(
+    releases,
+    readFileSync(join(projectRoot, 'releases.yaml'), 'utf8').replace(
+      /^( {2}PersistentVolumeClaim: )(\d+)$/m,
+      (_, key: string, n: string) => `${key}${Number(n) + 1}`,
+    ),
+  );
+  return releases;
+}
+
+/**
  * verify's comparison of each choice (docs/choices.md) as `[name or values, expected,
  * rendered, missing, extra]`, after checking that no object of any choice differs in value
  * or text from its own kustomize build.

@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { Kubectl } from '../../src/tools/kubectl.ts';
 import { pinnedTags } from '../../src/upstream/lock.ts';
 import { resolveUpstream } from '../../src/upstream/resolve.ts';
 import { type FakeObject, type FakeResource, startFakeApiServer } from './fake-api-server.ts';
-import { copyWithPvc, DASHBOARD, editFile, projectRoot, tempDir } from './helpers.ts';
+import { copyWithPvc, DASHBOARD, editFile, releasesWithOneMorePvc, tempDir } from './helpers.ts';
 
 /**
  * Upgrade hooks (src/chart/upgrade-hooks.ts). (a) Between the two newest pinned releases
@@ -91,14 +91,7 @@ describe('a synthetic next release', () => {
         '  kind: ClusterRole\n  name: centraldashboard',
       ),
     );
-    const releases = join(root, 'releases.yaml');
-    writeFileSync(
-      releases,
-      readFileSync(join(projectRoot, 'releases.yaml'), 'utf8').replace(
-        /^( {2}PersistentVolumeClaim: )(\d+)$/m,
-        (_, key: string, n: string) => `${key}${Number(n) + 1}`,
-      ),
-    );
+    const releases = releasesWithOneMorePvc(root);
     result = await buildCharts({
       paths: defaultPaths(),
       manifests: to,
