@@ -57,7 +57,15 @@ import {
   type UpstreamLock,
 } from './upstream/lock.ts';
 import { resolveUpstream, type UpstreamOptions, type UpstreamTree } from './upstream/resolve.ts';
-import { mergeVariants, type VariantBuild, variantBuilds, variantComponent } from './variants.ts';
+import {
+  type ChoiceValues,
+  choiceValues,
+  mergeVariants,
+  type VariantBuild,
+  variantBuilds,
+  variantComponent,
+  variantNamespaces,
+} from './variants.ts';
 
 export interface BuildOptions extends UpstreamOptions {
   /** Known component names by upstream path (default components.yaml). */
@@ -330,7 +338,9 @@ async function prepareBuild(options: BuildOptions): Promise<PreparedBuild> {
       const paths = v?.paths.filter((p) =>
         variants.some((b) => b.component === c.name && b.path === p.path),
       );
-      return v && paths && paths.length > 0 ? { ...c, variants: { values: v.values, paths } } : c;
+      return v && paths && paths.length > 0
+        ? { ...c, variants: { values: v.values, paths, ...(v.global && { global: true }) } }
+        : c;
     }),
   };
   const list = resolution.components;
@@ -406,6 +416,23 @@ function finishBuild(
   const namespaced = namespacedWithoutNamespace(
     built.map((c) => ({ name: c.component.name, objects: c.objects })),
   );
+  const choiceOf = (name: string): ChoiceValues => {
+    const component = list.find((c) => c.name === name);
+    return component ? choiceValues(component) : { component: name, values: [] };
+  };
+  // Namespaces a variant labels but another component renders become that component's
+  // labels under the variant's condition (src/variants.ts), before the rules run.
+  const variantNs = variantNamespaces(
+    built,
+    variants,
+    variants.map((b, i) =>
+      splitManifests(
+        variantOutputs[i]?.yaml ?? '',
+        `kustomize build of variant ${b.path} of '${b.component}'`,
+      ),
+    ),
+    choiceOf,
+  );
   // Text changes first (namespace policy, keep, fields controllers own); values rules
   // record template edits on the final text.
   // Optional components installed into a namespace of the user's choice take it from a
@@ -433,14 +460,37 @@ function finishBuild(
       liveValueRule(),
       // Edits, not text changes: after the text changes above, before the values rules.
       namespaceValueRule(valueNamespaced, (o, c) => withoutNamespace.has(`${c} ${objectKey(o)}`)),
-      ...valuesRules(),
+      ...valuesRules(variantNs.namespaces),
       gatewayApiRoutesRule(),
       ...[dashboardLinksRule(list)].filter((r) => r !== undefined),
     ];
   };
   const rules = rulesFor(namespaced);
   const ruled = applyRules(rules, built, data?.lock.expect ?? {});
-  const { findings } = ruled;
+  const findings: RuleFinding[] = [...ruled.findings];
+  if (variantNs.namespaces.size > 0) {
+    const owners = new Map(
+      built.flatMap((c) =>
+        c.objects.filter((o) => o.kind === 'Namespace').map((o) => [o.name, c.component.name]),
+      ),
+    );
+    findings.push({
+      id: 'variant-namespace-labels',
+      source: 'src/variants.ts',
+      generic: true,
+      component: undefined,
+      expected: undefined,
+      matched: [...variantNs.namespaces.keys()].map((n) => `${owners.get(n)}: v1 Namespace ${n}`),
+      notes: [...variantNs.namespaces].flatMap(([n, choices]) =>
+        choices.map(
+          (c) =>
+            `${n}: ${Object.entries(c.labels)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')} with ${c.choices.join(' or ')}`,
+        ),
+      ),
+    });
+  }
   // Choices of the release data this tree lacks: left out, and a decision for the reviewer.
   const drift: Drift[] = [
     ...resolution.missingChoices.map((m) => ({
@@ -454,10 +504,7 @@ function finishBuild(
   ];
   const variantObjects = variants.map((b, i) => {
     const component = list.find((c) => c.name === b.component) as Component;
-    const objects = splitManifests(
-      variantOutputs[i]?.yaml ?? '',
-      `kustomize build of variant ${b.path} of '${b.component}'`,
-    );
+    const objects = variantNs.variantObjects[i] ?? [];
     const scoped = namespacedWithoutNamespace([
       { name: component.name, objects },
       ...built.map((c) => ({ name: c.component.name, objects: c.objects })),
@@ -479,12 +526,7 @@ function finishBuild(
     );
     return result.components[0]?.objects ?? [];
   });
-  const components = mergeVariants(
-    ruled.components,
-    variants,
-    variantObjects,
-    (name) => list.find((c) => c.name === name)?.variants?.values ?? [],
-  );
+  const components = mergeVariants(ruled.components, variants, variantObjects, choiceOf);
   // Server-side apply: no field a controller owns may reach a chart (docs/server-side-apply.md).
   const controllerOwned = lintControllerOwned(
     components.map((c) => ({ name: c.component.name, objects: c.objects })),

@@ -29,7 +29,7 @@ export interface Component {
   /** The Central Dashboard menu link upstream asks users to add by hand. */
   readonly dashboardLink?: DashboardLink;
   /** Values whose non-default choices replace its path (release data `choices.variants`). */
-  readonly variants?: Pick<Variant, 'values' | 'paths'>;
+  readonly variants?: Pick<Variant, 'values' | 'paths' | 'global'>;
 }
 
 /** A component with the objects its kustomize build printed (after rules). */

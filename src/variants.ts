@@ -1,8 +1,9 @@
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import type { Component, ComponentObjects, MissingChoice } from './components.ts';
 import { KfchartsError } from './errors.ts';
 import { findKustomizationFile } from './kustomize/kustomization.ts';
-import { type ManifestObject, objectKey } from './manifest/object.ts';
+import { KUBERNETES_YAML, type ManifestObject, objectKey } from './manifest/object.ts';
 import { renderTemplate } from './rules/edit.ts';
 import type { Variant, VariantValue } from './upstream/lock.ts';
 
@@ -79,14 +80,143 @@ export function variantComponent(component: Component, build: VariantBuild): Com
   return { ...component, name: `${component.name}.variant${build.index}`, paths: [build.path] };
 }
 
+/** A component's variant values, as templates and users name them. */
+export interface ChoiceValues {
+  readonly component: string;
+  /** `global.<component>.<name>` (release data `global`), else the subchart's `<name>`. */
+  readonly global?: boolean;
+  readonly values: readonly VariantValue[];
+}
+
+/** The variant values of a component of the build (none: an empty list). */
+export function choiceValues(component: Component): ChoiceValues {
+  return {
+    component: component.name,
+    values: component.variants?.values ?? [],
+    ...(component.variants?.global && { global: true }),
+  };
+}
+
+/** The values key users set, e.g. `oauth2-proxy.m2m` or `global.istio.mode`. */
+export function valueKey(choice: ChoiceValues, value: VariantValue): string {
+  return `${choice.global ? 'global.' : ''}${choice.component}.${value.name}`;
+}
+
+/**
+ * The template expression of the value, as a string. A global one is read with `dig`, so a
+ * subchart rendered without the parent's `global` (its own default) sees the default.
+ */
+export function valueRef(choice: ChoiceValues, value: VariantValue): string {
+  return choice.global
+    ? `(toString (dig ${JSON.stringify(choice.component)} ${JSON.stringify(value.name)} ${JSON.stringify(value.default)} ($.Values.global | default dict)))`
+    : `(toString $.Values.${value.name})`;
+}
+
 /** The template condition: the component's values select exactly this combination. */
 export function comboCondition(
-  values: readonly VariantValue[],
+  choice: ChoiceValues,
   when: Readonly<Record<string, string>>,
 ): string {
-  return `(and ${values
-    .map((v) => `(eq (toString $.Values.${v.name}) ${JSON.stringify(when[v.name] ?? v.default)})`)
+  return `(and ${choice.values
+    .map((v) => `(eq ${valueRef(choice, v)} ${JSON.stringify(when[v.name] ?? v.default)})`)
     .join(' ')})`;
+}
+
+/** Labels a variant puts on a Namespace another component renders, and when. */
+export interface NamespaceChoice {
+  /** Template condition: the combinations whose build labels it so. */
+  readonly condition: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** For the build report, e.g. `istio (mode=ambient)`. */
+  readonly choices: readonly string[];
+}
+
+/**
+ * A variant that declares a Namespace another component renders (upstream's ambient
+ * overlays re-declare istio-system and kubeflow with their labels; upstream's CI applies
+ * them after the namespaces' own kustomizations): Helm cannot render one object in two
+ * subcharts, so the variant's labels are merged into the owner's Namespace under the
+ * variant's condition (the namespace-labels rule writes them, a user's
+ * global.namespaceLabels still winning), and the variant's copy is dropped. Only a
+ * Namespace of nothing but a name and labels is merged; any other shared object still
+ * fails in mergeVariants. The condition is read in the owner's subchart, so the variant's
+ * values must be global (release data `global: true`); else the build fails by name.
+ */
+export function variantNamespaces(
+  components: readonly ComponentObjects[],
+  builds: readonly VariantBuild[],
+  variantObjects: readonly (readonly ManifestObject[])[],
+  choiceOf: (component: string) => ChoiceValues,
+): {
+  readonly variantObjects: ManifestObject[][];
+  readonly namespaces: ReadonlyMap<string, NamespaceChoice[]>;
+} {
+  const owner = new Map<string, string>();
+  for (const c of components) {
+    for (const o of c.objects) if (isNamespace(o)) owner.set(o.name, c.component.name);
+  }
+  // namespace → labels (as JSON) → the combinations that set them.
+  const found = new Map<string, Map<string, { component: string; when: VariantBuild['when'][] }>>();
+  const kept = builds.map((b, i) =>
+    (variantObjects[i] ?? []).filter((o) => {
+      const ownerName = isNamespace(o) ? owner.get(o.name) : undefined;
+      if (ownerName === undefined || ownerName === b.component || !onlyNameAndLabels(o)) {
+        return true;
+      }
+      const choice = choiceOf(b.component);
+      if (!choice.global) {
+        throw new KfchartsError(
+          'component-list-invalid',
+          `variant of '${b.component}' at ${b.path} labels Namespace ${o.name}, which component '${ownerName}' renders: its values must be global (release data \`global: true\`) so that '${ownerName}' can read them`,
+        );
+      }
+      const labels = JSON.stringify(sortedLabels(o.labels));
+      const byLabels = found.get(o.name) ?? new Map();
+      const entry = byLabels.get(labels) ?? { component: b.component, when: [] };
+      entry.when.push(b.when);
+      byLabels.set(labels, entry);
+      found.set(o.name, byLabels);
+      return false;
+    }),
+  );
+  const namespaces = new Map<string, NamespaceChoice[]>();
+  for (const [name, byLabels] of [...found].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    namespaces.set(
+      name,
+      [...byLabels].map(([labels, { component, when }]) => {
+        const choice = choiceOf(component);
+        return {
+          condition: `(or ${when.map((w) => comboCondition(choice, w)).join(' ')} false)`,
+          labels: JSON.parse(labels) as Record<string, string>,
+          choices: when.map(
+            (w) =>
+              `${component} (${Object.entries(w)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(', ')})`,
+          ),
+        };
+      }),
+    );
+  }
+  return { variantObjects: kept, namespaces };
+}
+
+function isNamespace(o: ManifestObject): boolean {
+  return o.kind === 'Namespace' && o.apiVersion === 'v1';
+}
+
+function onlyNameAndLabels(o: ManifestObject): boolean {
+  const doc = parse(o.text, KUBERNETES_YAML) as Record<string, unknown>;
+  const metadata = doc.metadata as Record<string, unknown> | undefined;
+  return (
+    Object.keys(doc).every((k) => ['apiVersion', 'kind', 'metadata'].includes(k)) &&
+    metadata !== undefined &&
+    Object.keys(metadata).every((k) => ['name', 'labels'].includes(k))
+  );
+}
+
+function sortedLabels(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 /**
@@ -97,7 +227,7 @@ export function mergeVariants(
   components: readonly ComponentObjects[],
   builds: readonly VariantBuild[],
   variantObjects: readonly (readonly ManifestObject[])[],
-  valuesOf: (component: string) => readonly VariantValue[],
+  choiceOf: (component: string) => ChoiceValues,
 ): ComponentObjects[] {
   const owner = new Map<string, string>();
   for (const c of components) {
@@ -107,7 +237,7 @@ export function mergeVariants(
     const mine = builds.map((b, i) => ({ b, objects: variantObjects[i] ?? [] }));
     const combos = mine.filter((m) => m.b.component === c.component.name);
     if (combos.length === 0) return c;
-    const values = valuesOf(c.component.name);
+    const choice = choiceOf(c.component.name);
     const all = [
       { when: {} as Readonly<Record<string, string>>, objects: c.objects },
       ...combos.map((m) => ({ when: m.b.when, objects: m.objects })),
@@ -142,7 +272,7 @@ export function mergeVariants(
           objects.push(object);
           continue;
         }
-        const condition = `(or ${combosIn.map((i) => comboCondition(values, all[i]?.when ?? {})).join(' ')} false)`;
+        const condition = `(or ${combosIn.map((i) => comboCondition(choice, all[i]?.when ?? {})).join(' ')} false)`;
         objects.push({
           ...object,
           ...(combosIn[0] !== 0 && { variant: `variant${combosIn[0]}` }),

@@ -28,28 +28,7 @@ export function ownSchemas(
       'x-kfcharts-example': 'kubeflow',
     };
   }
-  for (const v of component.variants?.values ?? []) {
-    const paths = component.variants?.paths ?? [];
-    own[v.name] = {
-      type: 'string',
-      enum: [...v.choices],
-      default: v.default,
-      description: `${v.description} (upstream: ${[
-        `${v.default}: example/'s ${component.paths.join(', ')}`,
-        ...v.choices
-          .filter((c) => c !== v.default)
-          .map(
-            (c) =>
-              `${c}: ${
-                paths
-                  .filter((p) => p.when[v.name] === c)
-                  .map((p) => p.path)
-                  .join(', ') || 'none'
-              }`,
-          ),
-      ].join('; ')})`,
-    };
-  }
+  if (!component.variants?.global) Object.assign(own, variantSchemas(component));
   const linked = all.filter((c) => c.dashboardLink);
   if (component.name === 'central-dashboard' && linked.length > 0) {
     own[MENU_LINKS] = {
@@ -72,6 +51,77 @@ export function ownSchemas(
   return own;
 }
 
+/** Each variant value of a component: its choices, default, and the paths they mirror. */
+function variantSchemas(component: Component): Record<string, Schema> {
+  const own: Record<string, Schema> = {};
+  const paths = component.variants?.paths ?? [];
+  for (const v of component.variants?.values ?? []) {
+    own[v.name] = {
+      type: 'string',
+      enum: [...v.choices],
+      default: v.default,
+      description: `${v.description} (upstream: ${[
+        `${v.default}: example/'s ${component.paths.join(', ')}`,
+        ...v.choices
+          .filter((c) => c !== v.default)
+          .map(
+            (c) =>
+              `${c}: ${
+                paths
+                  .filter((p) => p.when[v.name] === c)
+                  .map((p) => p.path)
+                  .join(', ') || 'none'
+              }`,
+          ),
+      ].join('; ')})`,
+    };
+  }
+  return own;
+}
+
+/**
+ * `global.<component>` of the components whose variant values are global (release data
+ * `global`): their values and the combinations upstream offers. Merged into the `global`
+ * schema of every chart, like every global key.
+ */
+export function globalChoiceSchemas(components: readonly Component[]): Record<string, Schema> {
+  return Object.fromEntries(
+    components
+      .filter((c) => c.variants?.global)
+      .map((c) => [
+        c.name,
+        {
+          ...combinations(c),
+          type: 'object',
+          additionalProperties: false,
+          description: `${c.name}'s choices among upstream's overlays (docs/choices.md); global because they change objects of other components (e.g. labels on their Namespaces).`,
+          properties: variantSchemas(c),
+        } as Schema,
+      ]),
+  );
+}
+
+/** The combinations upstream offers, when a component has several values. */
+function combinations(component: Component): Schema {
+  const variants = component.variants;
+  if (!variants || variants.values.length < 2) return {};
+  // Every combination offered (istio's platform and mode): nothing to refuse.
+  const all = variants.values.reduce((n, v) => n * v.choices.length, 1);
+  if (variants.paths.length + 1 >= all) return {};
+  const combos = [{}, ...variants.paths.map((p) => p.when)].map((when) => ({
+    properties: Object.fromEntries(
+      variants.values.map((v) => [
+        v.name,
+        { const: (when as Record<string, string>)[v.name] ?? v.default },
+      ]),
+    ),
+  }));
+  return {
+    anyOf: combos,
+    description: `${variants.values.map((v) => v.name).join(' and ')}: only the combinations upstream offers`,
+  };
+}
+
 /** JSON-schema conditions of a component's block: what enabling it requires. */
 export function ownConditions(component: Component): Schema {
   const conditions: Schema[] = [];
@@ -82,22 +132,8 @@ export function ownConditions(component: Component): Schema {
       then: { required: ['namespace'] },
     });
   }
-  const variants = component.variants;
-  if (variants && variants.values.length > 1) {
-    // Only the combinations upstream offers: the defaults, and each path's `when`.
-    const combos = [{}, ...variants.paths.map((p) => p.when)].map((when) => ({
-      properties: Object.fromEntries(
-        variants.values.map((v) => [
-          v.name,
-          { const: (when as Record<string, string>)[v.name] ?? v.default },
-        ]),
-      ),
-    }));
-    conditions.push({
-      anyOf: combos,
-      description: `${variants.values.map((v) => v.name).join(' and ')}: only the combinations upstream offers`,
-    });
-  }
+  const combos = component.variants?.global ? {} : combinations(component);
+  if (Object.keys(combos).length > 0) conditions.push(combos);
   if (conditions.length === 0) return {};
   return conditions.length === 1 ? (conditions[0] as Schema) : { allOf: conditions };
 }

@@ -11,6 +11,7 @@ import { wellKnownIn } from '../rules/values/credentials.ts';
 import { GATEWAY_PRINCIPAL_EXPRESSION } from '../rules/values/ingress.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
+import { choiceValues, valueKey, valueRef } from '../variants.ts';
 import { escapeTemplateText } from './escape.ts';
 import { objectStorageNotes } from './object-storage-notes.ts';
 import { type UpgradePlan, upgradeHooksTemplate, upgradeNotes } from './upgrade-hooks.ts';
@@ -350,12 +351,14 @@ function installScript(plan: ReleasePlan, version: string): string {
  * value reaches only the error message, as JSON.
  */
 function variantChecks(component: Component): string {
-  const lines = (component.variants?.values ?? []).map((v) => {
+  const choice = choiceValues(component);
+  const lines = choice.values.map((v) => {
     const choices = `(list ${v.choices.map((c) => JSON.stringify(c)).join(' ')})`;
     const message = JSON.stringify(
-      `${component.name}.${v.name}: must be one of ${v.choices.join(', ')}, not %s`,
+      `${valueKey(choice, v)}: must be one of ${v.choices.join(', ')}, not %s`,
     );
-    return `{{- if not (has (toString $.Values.${v.name}) ${choices}) }}{{ fail (printf ${message} (toJson $.Values.${v.name})) }}{{ end }}`;
+    const ref = valueRef(choice, v);
+    return `{{- if not (has ${ref} ${choices}) }}{{ fail (printf ${message} (toJson ${ref})) }}{{ end }}`;
   });
   return `{{- /* The choices of this component's variant values (kfcharts, docs/choices.md). */ -}}\n${lines.join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 import { stringify } from 'yaml';
 import type { Component } from '../components.ts';
+import { KfchartsError } from '../errors.ts';
 import { defaultsOf, globalSchema, type Schema } from '../values/schema.ts';
-import { ownConditions, ownSchemas } from './choice-values.ts';
+import { globalChoiceSchemas, ownConditions, ownSchemas } from './choice-values.ts';
 
 /**
  * values.yaml and values.schema.json of every chart come from src/values/schema.ts, so
@@ -19,7 +20,7 @@ export function chartValuesYaml(
     '# Every kfcharts chart accepts these `global` keys and every component key, so one values',
     '# file can serve all releases. The schema rejects unknown keys, so a misspelt key fails early.',
     '',
-    ...valuesLines('global', globalSchema, ''),
+    ...valuesLines('global', chartGlobalSchema(all), ''),
     '',
     '# Each component is a subchart; `<name>.enabled: false` leaves it out.',
     '',
@@ -87,7 +88,7 @@ export function chartDefaults(
   present: readonly Component[],
   all: readonly Component[] = present,
 ): Record<string, unknown> {
-  const values: Record<string, unknown> = { global: defaultsOf(globalSchema) };
+  const values: Record<string, unknown> = { global: defaultsOf(chartGlobalSchema(all)) };
   for (const c of present) {
     values[c.name] = { enabled: !c.optional, ...componentDefaults(c, all) };
   }
@@ -102,6 +103,22 @@ function componentDefaults(c: Component, all: readonly Component[]): Record<stri
   );
 }
 
+/**
+ * The `global` keys of this build: the static ones (src/values/schema.ts) and the global
+ * variant values of its components (release data), which may not take a static key.
+ */
+export function chartGlobalSchema(components: readonly Component[]): Schema {
+  const choices = globalChoiceSchemas(components);
+  const taken = Object.keys(choices).filter((k) => globalSchema.properties?.[k] !== undefined);
+  if (taken.length > 0) {
+    throw new KfchartsError(
+      'component-list-invalid',
+      `global variant values of ${taken.map((k) => `'${k}'`).join(', ')} (release data \`choices.variants\`): global.${taken[0]} is already a key of the values API`,
+    );
+  }
+  return { ...globalSchema, properties: { ...globalSchema.properties, ...choices } };
+}
+
 /** Helm copies the parent's `global` into each subchart; the parent's schema checks it. */
 const SUBCHART_GLOBAL = {
   type: 'object',
@@ -114,7 +131,9 @@ export function chartValuesSchema(
   components: readonly Component[],
   namespaces: readonly string[],
 ): object {
-  const properties: Record<string, object> = { global: withNamespaces(globalSchema, namespaces) };
+  const properties: Record<string, object> = {
+    global: withNamespaces(chartGlobalSchema(components), namespaces),
+  };
   for (const c of components) {
     properties[c.name] = {
       type: 'object',

@@ -78,6 +78,12 @@ export interface Choices {
 /** A component's values whose non-default choices replace its path (docs/choices.md). */
 export interface Variant {
   readonly component: string;
+  /**
+   * The values are `global.<component>.<name>`: a Helm subchart reads no sibling's values,
+   * so a variant that changes another component's objects (labels on its Namespace) needs
+   * a value every subchart sees.
+   */
+  readonly global?: boolean;
   readonly values: readonly VariantValue[];
   /** Each non-default combination upstream offers: the values that select it, its path. */
   readonly paths: readonly {
@@ -87,7 +93,7 @@ export interface Variant {
 }
 
 export interface VariantValue {
-  /** `<component>.<name>` in values. */
+  /** `<component>.<name>` in values (`global.<component>.<name>` with `global`). */
   readonly name: string;
   readonly default: string;
   readonly choices: readonly string[];

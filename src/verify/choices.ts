@@ -80,6 +80,22 @@ export interface VariantRender {
   readonly expected: ParsedObject[];
   /** The component's objects in every chart that holds it, rendered with `set`. */
   readonly rendered: RenderedObject[];
+  /**
+   * Namespaces the variant's build declares but another component renders (upstream's
+   * ambient overlays): each must render as that component's default Namespace with the
+   * variant's labels over its own. Left out of `expected`.
+   */
+  readonly sharedNamespaces: readonly SharedNamespace[];
+}
+
+export interface SharedNamespace {
+  readonly name: string;
+  /** The component that renders it. */
+  readonly owner: string;
+  /** Its default render with the variant's labels over its own. */
+  readonly expected: Record<string, unknown>;
+  /** undefined: not rendered with `set`. */
+  readonly rendered: Record<string, unknown> | undefined;
 }
 
 /**
@@ -101,6 +117,7 @@ export async function renderVariants(
       .filter((p) => findKustomizationFile(join(tree.dir, p.path)) !== undefined)
       .map((p, i) => ({
         component: v.component,
+        global: v.global === true,
         path: p.path,
         when: p.when,
         name: `variant:${v.component}:${i}`,
@@ -112,24 +129,48 @@ export async function renderVariants(
     { kubectl, cacheDir: undefined, title: 'verify: kustomize variants (uncached)' },
   );
   const renders: VariantRender[] = [];
+  const defaults = new Map<string, RenderedObject[]>();
   for (const [i, e] of entries.entries()) {
-    const set = Object.entries(e.when).map(([k, v]) => `${e.component}.${k}=${v}`);
+    // Read from the release data here, not from the build: a global value's key.
+    const set = Object.entries(e.when).map(
+      ([k, v]) => `${e.global ? 'global.' : ''}${e.component}.${k}=${v}`,
+    );
     const rendered: RenderedObject[] = [];
+    const expected = toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`);
+    const sharedNamespaces: SharedNamespace[] = [];
     for (const chart of charts) {
       const dir = join(chartsDir, chart);
       if (!existsSync(join(dir, 'charts', e.component))) continue;
-      rendered.push(
-        ...parseHelmOutput(await renderChart(helm, dir, set), chart).filter(
-          (o) => o.component === e.component,
-        ),
-      );
+      const all = parseHelmOutput(await renderChart(helm, dir, set), chart);
+      rendered.push(...all.filter((o) => o.component === e.component));
+      for (const ns of expected.filter((o) => o.value.kind === 'Namespace')) {
+        const other = all.find((o) => o.key === ns.key && o.component !== e.component);
+        if (!other) continue;
+        const base =
+          defaults.get(chart) ?? parseHelmOutput(await renderChart(helm, dir, []), chart);
+        defaults.set(chart, base);
+        const owned = base.find((o) => o.key === ns.key)?.value ?? {};
+        const metadata = (owned.metadata ?? {}) as Record<string, unknown>;
+        const labels = (ns.value.metadata as { labels?: object } | undefined)?.labels ?? {};
+        sharedNamespaces.push({
+          name: ns.key,
+          owner: other.component,
+          expected: {
+            ...owned,
+            metadata: { ...metadata, labels: { ...(metadata.labels ?? {}), ...labels } },
+          },
+          rendered: other.value,
+        });
+      }
     }
+    const shared = new Set(sharedNamespaces.map((n) => n.name));
     renders.push({
       component: e.component,
       path: e.path,
       set,
-      expected: toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`),
+      expected: expected.filter((o) => !shared.has(o.key)),
       rendered,
+      sharedNamespaces,
     });
   }
   return renders;

@@ -43,6 +43,11 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
       lines.push(
         `    ${v.set.join(',').padEnd(40)} ${String(v.expected).padStart(4)} expected ${String(v.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${v.missing.length} missing, ${v.extra.length} extra, ${v.different.length} different, ${v.textDiffers.length} text`} (${v.path})`,
       );
+      for (const n of v.sharedNamespaces) {
+        lines.push(
+          `      ${n.name}: rendered by ${n.owner}, its default with the variant's labels: ${n.equal ? 'equal' : 'DIFFERENT'}`,
+        );
+      }
     }
   }
   for (const p of report.choices.payloads) {

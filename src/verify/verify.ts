@@ -104,7 +104,12 @@ export interface VerifyReport {
     /** Release payloads of the charts holding an optional component, with `set`. */
     payloads: ReleasePayload[];
     /** Each variant path: its component rendered with the values that select it, against its own build. */
-    variants: (ComponentReport & { path: string; set: readonly string[] })[];
+    variants: (ComponentReport & {
+      path: string;
+      set: readonly string[];
+      /** Namespaces the variant labels that another component renders (src/verify/choices.ts). */
+      sharedNamespaces: { name: string; owner: string; equal: boolean }[];
+    })[];
   };
   readonly failures: string[];
 }
@@ -368,6 +373,14 @@ async function verifyAgainst(
     ...variantComponents.flatMap((v) =>
       componentFailures(v.report).map((f) => `variant (${v.set.join(',')}, ${v.path}): ${f}`),
     ),
+    ...variants.flatMap((v) =>
+      v.sharedNamespaces
+        .filter((n) => !isDeepStrictEqual(n.expected, n.rendered))
+        .map(
+          (n) =>
+            `variant (${v.set.join(',')}, ${v.path}): ${n.name} (rendered by ${n.owner}) is not its default with the variant's labels: expected ${JSON.stringify(n.expected)}, rendered ${JSON.stringify(n.rendered ?? null)}`,
+        ),
+    ),
   ];
   return {
     ok: failures.length === 0,
@@ -393,7 +406,16 @@ async function verifyAgainst(
       set: choices.set,
       components: choiceComponents,
       payloads: choicePayloads,
-      variants: variantComponents.map((v) => ({ path: v.path, set: v.set, ...v.report })),
+      variants: variantComponents.map((v) => ({
+        path: v.path,
+        set: v.set,
+        ...v.report,
+        sharedNamespaces: v.sharedNamespaces.map((n) => ({
+          name: n.name,
+          owner: n.owner,
+          equal: isDeepStrictEqual(n.expected, n.rendered),
+        })),
+      })),
     },
     failures,
   };

@@ -162,7 +162,63 @@ describe('choices: variants (one value each, docs/choices.md)', () => {
     expect(await schemaError({ pipelines: { definitionStorage: 'etcd' } }, 'kubeflow')).toContain(
       'definitionStorage',
     );
-    expect(await schemaError({ istio: { platform: 'gke' } }, 'kubeflow-platform')).toBeUndefined();
+    expect(
+      await schemaError(
+        { global: { istio: { platform: 'gke', mode: 'ambient' } } },
+        'kubeflow-platform',
+      ),
+    ).toBeUndefined();
+    expect(
+      await schemaError({ global: { istio: { mode: 'cni' } } }, 'kubeflow-platform'),
+    ).toContain("at '/global/istio/mode': value must be one of 'sidecar', 'ambient'");
+    // Istio's values are global (they label other subcharts' Namespaces): not under istio.
+    expect(await schemaError({ istio: { platform: 'gke' } }, 'kubeflow-platform')).toContain(
+      "additional properties 'platform' not allowed",
+    );
+  });
+
+  it("global.istio.mode: ambient labels istio-system and kubeflow as upstream's ambient overlay does, under a user's labels", async () => {
+    const labels = (
+      r: { get(kind: string, ns: string | undefined, name: string): K8sObject },
+      ns: string,
+    ) => r.get('Namespace', undefined, ns).metadata.labels ?? {};
+    const sidecar = await renderWith({}, ['kubeflow-platform']);
+    const ambient = await renderWith({ global: { istio: { mode: 'ambient' } } }, [
+      'kubeflow-platform',
+    ]);
+    // common/istio/istio-install/components/ambient-mode: istio-namespace-pss-privileged.yaml,
+    // and overlays/ambient-oauth2-proxy/kubeflow-namespace-ambient.yaml.
+    expect(labels(ambient, 'istio-system')).toEqual({
+      ...labels(sidecar, 'istio-system'),
+      'pod-security.kubernetes.io/enforce': 'privileged',
+    });
+    expect(labels(ambient, 'kubeflow')).toEqual({
+      ...labels(sidecar, 'kubeflow'),
+      'istio.io/dataplane-mode': 'ambient',
+    });
+    expect(ambient.has('DaemonSet', 'istio-system', 'ztunnel')).toBe(true);
+    expect(sidecar.has('DaemonSet', 'istio-system', 'ztunnel')).toBe(false);
+    // Upstream's ambient GKE overlay has no kubeflow-namespace-ambient.yaml: kubeflow unlabelled.
+    const gke = await renderWith({ global: { istio: { mode: 'ambient', platform: 'gke' } } }, [
+      'kubeflow-platform',
+    ]);
+    expect(labels(gke, 'kubeflow')).toEqual(labels(sidecar, 'kubeflow'));
+    expect(labels(gke, 'istio-system')).toEqual(labels(ambient, 'istio-system'));
+    // global.namespaceLabels wins over the variant's label, as over upstream's.
+    const mine = await renderWith(
+      {
+        global: {
+          istio: { mode: 'ambient' },
+          namespaceLabels: {
+            'istio-system': { 'pod-security.kubernetes.io/enforce': 'baseline' },
+            kubeflow: { 'istio.io/dataplane-mode': 'none' },
+          },
+        },
+      },
+      ['kubeflow-platform'],
+    );
+    expect(labels(mine, 'istio-system')['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(labels(mine, 'kubeflow')['istio.io/dataplane-mode']).toBe('none');
   });
 
   it("oauth2-proxy.m2m: eks with eksIssuer replaces upstream's placeholder issuer; the others keep theirs", async () => {

@@ -169,6 +169,16 @@ export function choiceCounts(report: VerifyReport): {
       text: [],
     });
   }
+  // Upstream's ambient overlays re-declare istio-system (both) and kubeflow (not on GKE).
+  expect(
+    report.choices.variants.flatMap((v) =>
+      v.sharedNamespaces.map((n) => `${v.set.join(',')}: ${n.name} by ${n.owner} ${n.equal}`),
+    ),
+  ).toEqual([
+    'global.istio.mode=ambient: v1 Namespace istio-system by istio-namespace true',
+    'global.istio.mode=ambient: v1 Namespace kubeflow by kubeflow-namespace true',
+    'global.istio.mode=ambient,global.istio.platform=gke: v1 Namespace istio-system by istio-namespace true',
+  ]);
   return {
     components: report.choices.components.map((c) => [
       c.name,

@@ -85,9 +85,9 @@ function render(chart: string, set: string[] = []): Promise<string> {
 }
 
 describe('kubeflow/manifests 26.03', () => {
-  it('builds 6 layered charts with 675 objects (834 with the 4 optional components, 851 with 17 other versions of variants) and prints its time', () => {
+  it('builds 6 layered charts with 675 objects (834 with the 4 optional components, 859 with 25 other versions of variants) and prints its time', () => {
     expect(buildOutput).toMatch(
-      /built 6 charts in .*: upstream 26\.03, 31 components, 851 objects, \d+ files in \d+\.\ds/,
+      /built 6 charts in .*: upstream 26\.03, 31 components, 859 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual(CHARTS);
     expect(report.installOrder.violations).toEqual([]);
@@ -159,8 +159,12 @@ describe('kubeflow/manifests 26.03', () => {
   it('renders each variant, with its values, equal to its own kustomize build (docs/choices.md)', () => {
     // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` (pipelines in
     // the tree with its remote references localized).
+    // The ambient overlays print 41 and 40: less the Namespaces other components render,
+    // checked below as those components' Namespaces with the overlay's labels.
     expect(choiceCounts(report).variants).toEqual([
-      ['istio.platform=gke', 37, 37, [], []],
+      ['global.istio.platform=gke', 37, 37, [], []],
+      ['global.istio.mode=ambient', 39, 39, [], []],
+      ['global.istio.mode=ambient,global.istio.platform=gke', 39, 39, [], []],
       ['oauth2-proxy.m2m=kind', 18, 18, [], []],
       ['oauth2-proxy.m2m=eks', 15, 15, [], []],
       ['pipelines.definitionStorage=kubernetes', 139, 139, [], []],
@@ -264,7 +268,7 @@ describe('kubeflow/manifests 26.03', () => {
     const versions = plan.releases.flatMap((r) =>
       r.components.flatMap((c) => c.objects.filter((o) => o.variant !== undefined)),
     );
-    expect(versions).toHaveLength(851 - 834);
+    expect(versions).toHaveLength(859 - 834);
     expect(plan.releases.map((r) => [r.name, count(r), count(r, true)])).toEqual([
       ['kubeflow-crds', 67, 17],
       ['kubeflow-training-crds', 7, 0],

@@ -32,9 +32,9 @@ beforeAll(async () => {
 }, 600_000);
 
 describe('kubeflow/manifests v1.11.0', () => {
-  it('builds with no edit: 28 components, 653 objects (797 with the 4 optional ones, 814 with variants), the same six releases', () => {
+  it('builds with no edit: 28 components, 653 objects (797 with the 4 optional ones, 822 with variants), the same six releases', () => {
     expect(buildOutput).toMatch(
-      /built 6 charts in .*: upstream v1\.11\.0, 32 components, 814 objects, \d+ files in \d+\.\ds/,
+      /built 6 charts in .*: upstream v1\.11\.0, 32 components, 822 objects, \d+ files in \d+\.\ds/,
     );
     expect(report.installOrder.releases).toEqual([
       'kubeflow-crds',
@@ -78,7 +78,9 @@ describe('kubeflow/manifests v1.11.0', () => {
     // Counts checked by hand: `kubectl kustomize <path> | grep -c '^kind: '` in the v1.11.0
     // tree (pipelines with its remote references localized).
     expect(choiceCounts(report).variants).toEqual([
-      ['istio.platform=gke', 37, 37, [], []],
+      ['global.istio.platform=gke', 37, 37, [], []],
+      ['global.istio.mode=ambient', 39, 39, [], []],
+      ['global.istio.mode=ambient,global.istio.platform=gke', 39, 39, [], []],
       ['oauth2-proxy.m2m=kind', 16, 16, [], []],
       ['oauth2-proxy.m2m=eks', 13, 13, [], []],
       ['pipelines.definitionStorage=kubernetes', 137, 137, [], []],

@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { Component } from '../../src/components.ts';
 import { splitManifests } from '../../src/manifest/object.ts';
 import { renderTemplate } from '../../src/rules/edit.ts';
-import type { VariantValue } from '../../src/upstream/lock.ts';
-import { comboCondition, mergeVariants, type VariantBuild } from '../../src/variants.ts';
+import {
+  type ChoiceValues,
+  comboCondition,
+  mergeVariants,
+  type VariantBuild,
+  variantNamespaces,
+} from '../../src/variants.ts';
 import { thrown } from './helpers.ts';
 
 const component = (name: string): Component => ({
@@ -16,9 +21,12 @@ const component = (name: string): Component => ({
 const cm = (name: string, value: string, namespace = 'auth') =>
   `apiVersion: v1\ndata:\n  k: ${value}\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: ${namespace}\n`;
 const objects = (...texts: string[]) => splitManifests(texts.join('---\n'), 'test');
-const m2m: VariantValue[] = [
-  { name: 'm2m', default: 'dex-only', choices: ['dex-only', 'kind', 'eks'], description: 'x' },
-];
+const m2m: ChoiceValues = {
+  component: 'proxy',
+  values: [
+    { name: 'm2m', default: 'dex-only', choices: ['dex-only', 'kind', 'eks'], description: 'x' },
+  ],
+};
 const builds: VariantBuild[] = [
   { component: 'proxy', index: 1, when: { m2m: 'kind' }, path: 'p/kind' },
   { component: 'proxy', index: 2, when: { m2m: 'eks' }, path: 'p/eks' },
@@ -66,5 +74,70 @@ describe('variants (src/variants.ts)', () => {
     expect(error.message).toContain(
       "variant of 'proxy' (m2m=kind) renders v1 ConfigMap kubeflow/shared, which component 'ns' renders too",
     );
+  });
+});
+
+describe('variant Namespaces another component renders (src/variants.ts variantNamespaces)', () => {
+  const ns = (name: string, labels: Record<string, string>, extra = '') =>
+    `apiVersion: v1\nkind: Namespace\nmetadata:\n  labels:\n${Object.entries(labels)
+      .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}\n`)
+      .join('')}  name: ${name}\n${extra}`;
+  const mesh: ChoiceValues = {
+    component: 'mesh',
+    global: true,
+    values: [
+      { name: 'mode', default: 'sidecar', choices: ['sidecar', 'ambient'], description: 'x' },
+    ],
+  };
+  const ambient: VariantBuild = {
+    component: 'mesh',
+    index: 1,
+    when: { mode: 'ambient' },
+    path: 'm/a',
+  };
+  const defaults = [
+    { component: component('mesh'), objects: objects(cm('c', 'a', 'istio-system')) },
+    { component: component('ns'), objects: objects(ns('istio-system', { a: 'b' })) },
+  ];
+
+  it('moves the labels onto the owner under the variant condition, and drops the copy', () => {
+    const hostile = '{{ fail "x" }}"\n';
+    const result = variantNamespaces(
+      defaults,
+      [ambient],
+      [objects(cm('c', 'a', 'istio-system'), ns('istio-system', { a: 'c', x: hostile }))],
+      () => mesh,
+    );
+    expect(result.variantObjects[0]?.map((o) => o.kind)).toEqual(['ConfigMap']);
+    expect(result.namespaces.get('istio-system')).toEqual([
+      {
+        condition: `(or ${comboCondition(mesh, { mode: 'ambient' })} false)`,
+        labels: { a: 'c', x: hostile },
+        choices: ['mesh (mode=ambient)'],
+      },
+    ]);
+    expect(comboCondition(mesh, { mode: 'ambient' })).toBe(
+      '(and (eq (toString (dig "mesh" "mode" "sidecar" ($.Values.global | default dict))) "ambient"))',
+    );
+  });
+
+  it('hostile: a non-global variant cannot label another component’s Namespace; one with more than labels stays a collision', () => {
+    const error = thrown(() =>
+      variantNamespaces(defaults, [ambient], [objects(ns('istio-system', { a: 'c' }))], () => ({
+        ...mesh,
+        global: undefined as unknown as boolean,
+      })),
+    );
+    expect(error.message).toContain(
+      "variant of 'mesh' at m/a labels Namespace istio-system, which component 'ns' renders: its values must be global",
+    );
+    const withSpec = variantNamespaces(
+      defaults,
+      [ambient],
+      [objects(ns('istio-system', { a: 'c' }, 'spec:\n  finalizers: [kubernetes]\n'))],
+      () => mesh,
+    );
+    expect(withSpec.namespaces.size).toBe(0);
+    expect(withSpec.variantObjects[0]?.map((o) => o.kind)).toEqual(['Namespace']);
   });
 });

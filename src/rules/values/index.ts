@@ -1,3 +1,4 @@
+import type { NamespaceChoice } from '../../variants.ts';
 import { definedIn, type ObjectRule } from '../rule.ts';
 import { authRules } from './auth.ts';
 import { certManagerRules } from './cert-manager.ts';
@@ -18,7 +19,9 @@ import { restartRules } from './restart.ts';
  * run after the keep rules, on kustomize's final text. How many objects each targeted
  * rule must change is release data (upstream/<tag>.yaml `expect`), not code.
  */
-export function valuesRules(): ObjectRule[] {
+export function valuesRules(
+  namespaceChoices: ReadonlyMap<string, readonly NamespaceChoice[]> = new Map(),
+): ObjectRule[] {
   const at = (file: string) => `src/rules/values/${file}`;
   return [
     ...definedIn(at('database.ts'), databaseRules),
@@ -31,7 +34,7 @@ export function valuesRules(): ObjectRule[] {
     ...definedIn(at('domain.ts'), domainRules),
     ...definedIn(at('ingress.ts'), ingressRules),
     ...definedIn(at('ingress-network-policies.ts'), [networkPeerRule]),
-    ...definedIn(at('namespaces.ts'), namespaceRules),
+    ...definedIn(at('namespaces.ts'), namespaceRules(namespaceChoices)),
     ...definedIn(at('images.ts'), imageRules()),
     ...definedIn(at('restart.ts'), restartRules),
   ];

@@ -1,3 +1,4 @@
+import type { NamespaceChoice } from '../../variants.ts';
 import { EditError, ObjectEditor } from '../edit.ts';
 import type { ObjectRule } from '../rule.ts';
 import { ifElse, json } from './template.ts';
@@ -12,21 +13,42 @@ import { ifElse, json } from './template.ts';
  */
 const ID = 'namespace-labels';
 
-/** The user's labels of namespace `ns`: a map, empty when unset. */
-function labelsOf(ns: string): string {
-  return `(index (default dict $.Values.global.namespaceLabels) ${JSON.stringify(ns)} | default dict)`;
+/**
+ * The labels of namespace `ns` beyond upstream's: the user's (a map, empty when unset),
+ * merged over those of the variants chosen that label it (src/variants.ts), so a user's
+ * label wins over a variant's and a variant's over upstream's.
+ */
+function labelsOf(ns: string, choices: readonly NamespaceChoice[]): string {
+  const user = `(index (default dict $.Values.global.namespaceLabels) ${JSON.stringify(ns)} | default dict)`;
+  if (choices.length === 0) return user;
+  const chosen = choices.map(
+    (c) =>
+      `(ternary (dict ${Object.entries(c.labels)
+        .map(([k, v]) => `${JSON.stringify(k)} ${JSON.stringify(v)}`)
+        .join(' ')}) (dict) ${c.condition})`,
+  );
+  return `(merge (dict) ${user} ${chosen.join(' ')})`;
 }
 
-/** One rule over the Namespaces of every component (they live in several). */
-export const namespaceRules: readonly ObjectRule[] = [
-  {
+/**
+ * One rule over the Namespaces of every component (they live in several); `choices`: the
+ * labels variants put on Namespaces by name.
+ */
+export function namespaceRules(
+  choices: ReadonlyMap<string, readonly NamespaceChoice[]> = new Map(),
+): ObjectRule[] {
+  return [namespaceLabelsRule(choices)];
+}
+
+function namespaceLabelsRule(choices: ReadonlyMap<string, readonly NamespaceChoice[]>): ObjectRule {
+  return {
     id: ID,
     description: 'global.namespaceLabels: extra labels on every Namespace the charts create',
     generic: true,
     matches: (object) => object.kind === 'Namespace' && object.apiVersion === 'v1',
     apply(object) {
       const e = new ObjectEditor(object, ID);
-      const labels = labelsOf(object.name);
+      const labels = labelsOf(object.name, choices.get(object.name) ?? []);
       const path = ['metadata', 'labels'];
       const upstream = e.value(path);
       if (upstream === undefined) {
@@ -58,8 +80,8 @@ export const namespaceRules: readonly ObjectRule[] = [
       ]);
       return { ...object, edits: [...(object.edits ?? []), ...e.edits] };
     },
-  },
-];
+  };
+}
 
 /** The indentation of the label `key` under metadata.labels (kustomize: four spaces). */
 function labelIndent(text: string, key: string): string {
