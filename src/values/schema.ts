@@ -479,7 +479,7 @@ const ingress = object(
       },
     ),
     gatewayPrincipal: text(
-      "gateway-api mode: the Istio principal (SPIFFE name without spiffe://) of the gateway's proxy, which Kubeflow's AuthorizationPolicies and the profile controller allow in place of upstream's istio-ingressgateway. Empty: Istio's own Gateway API deployment, `cluster.local/ns/<gateway namespace>/sa/<gateway name>-<gatewayClassName>`. A proxy outside the mesh has none: see docs/gateway-api.md.",
+      "The Istio principal (SPIFFE name without spiffe://) of the gateway's proxy, which Kubeflow's AuthorizationPolicies and the profile controller allow in place of upstream's istio-ingressgateway. gateway-api mode: empty means Istio's own Gateway API deployment, `cluster.local/ns/<gateway namespace>/sa/<gateway name>-<gatewayClassName>`; a proxy outside the mesh has none (docs/gateway-api.md). istio mode: empty keeps upstream's `cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account`; set it when your own Istio's ingress gateway runs under another service account (istio.enabled: false, docs/choices.md).",
       '',
       { pattern: '^([A-Za-z0-9.-]+/ns/[a-z0-9-]+/sa/[A-Za-z0-9.-]+)?$', maxLength: 512 },
     ),

@@ -276,3 +276,54 @@ describe('choices: bring your own cert-manager (global.certManager.issuerRef)', 
     }
   });
 });
+
+describe('choices: bring your own Istio (docs/choices.md)', () => {
+  it('with istio and istio-crds off, the charts expect of your Istio exactly what docs/choices.md lists', async () => {
+    const r = await renderWith({ istio: { enabled: false }, 'istio-crds': { enabled: false } });
+    type Spec = {
+      selector?: Record<string, unknown>;
+      template?: { metadata?: { labels?: object } };
+    };
+    const spec = (o: K8sObject) => (o.spec ?? {}) as Spec;
+    const podLabels = r.objects
+      .filter((o) => ['Deployment', 'DaemonSet', 'StatefulSet'].includes(o.kind))
+      .map((o) => (spec(o).template?.metadata?.labels ?? {}) as Record<string, string>);
+    const unmatched = (selector: Record<string, string>) =>
+      !podLabels.some((labels) => Object.entries(selector).every(([k, v]) => labels[k] === v));
+    const expected = new Set<string>();
+    for (const o of r.objects) {
+      const where = `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`;
+      // Istio's root namespace: a policy there selects pods of every namespace.
+      const policy =
+        ['AuthorizationPolicy', 'RequestAuthentication'].includes(o.kind) &&
+        o.metadata.namespace === 'istio-system';
+      const selector = policy
+        ? (spec(o).selector?.matchLabels as Record<string, string> | undefined)
+        : o.kind === 'Gateway' && o.apiVersion.startsWith('networking.istio.io/')
+          ? (spec(o).selector as Record<string, string> | undefined)
+          : undefined;
+      if (selector && unmatched(selector))
+        expected.add(`pods ${JSON.stringify(selector)}: ${where}`);
+    }
+    const text = JSON.stringify(r.objects);
+    for (const m of text.matchAll(/[a-z0-9-]+\.istio-system\.svc(\.cluster\.local)?/g)) {
+      expected.add(`service ${m[0]}`);
+    }
+    for (const m of text.matchAll(/cluster\.local\/ns\/istio-system\/sa\/[a-z0-9-]+/g)) {
+      expected.add(`principal ${m[0]}`);
+    }
+    // Checked by hand against the rendered charts; docs/choices.md lists the same.
+    expect([...expected].sort()).toEqual([
+      'pods {"app":"istio-ingressgateway"}: AuthorizationPolicy istio-system/istio-ingressgateway-oauth2-proxy',
+      'pods {"app":"istio-ingressgateway"}: AuthorizationPolicy istio-system/istio-ingressgateway-require-jwt',
+      'pods {"app":"istio-ingressgateway"}: RequestAuthentication istio-system/dex-jwt',
+      'pods {"istio":"ingressgateway"}: Gateway kubeflow/kubeflow-gateway',
+      'principal cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account',
+      'service istio-ingressgateway.istio-system.svc.cluster.local',
+      'service istiod.istio-system.svc',
+      'service knative-local-gateway.istio-system.svc.cluster.local',
+    ]);
+    // knative-local-gateway is Kubeflow's own (knative-serving, cluster-local-gateway).
+    expect(r.has('Service', 'istio-system', 'knative-local-gateway')).toBe(true);
+  });
+});

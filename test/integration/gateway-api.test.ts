@@ -483,6 +483,10 @@ describe('gateway-api mode: the gateway, auth and runtime-created routes', () =>
       [own, KFP_UI],
       own,
     ]);
+    // istio mode with your own Istio's ingress gateway (docs/choices.md): set, it replaces
+    // upstream's principal too.
+    const byo = 'cluster.local/ns/istio-system/sa/istio-ingressgateway';
+    expect(await principals({ gatewayPrincipal: byo })).toEqual([[byo, KFP_UI], byo]);
   });
 
   it("KServe's raw deployments get HTTPRoutes on the Kubeflow gateway", () => {

@@ -39,6 +39,12 @@ const CLASS = `${INGRESS}.gatewayClassName`;
  */
 export const GATEWAY_PRINCIPAL_EXPRESSION = `(${INGRESS}.gatewayPrincipal | default (printf "cluster.local/ns/%s/sa/%s-%s" ${GATEWAY_NAMESPACE} ${GATEWAY_NAME} (toString ${CLASS})))`;
 const PRINCIPAL = '(include "kfcharts.gatewayPrincipal" $)';
+/**
+ * When the principal replaces upstream's: in gateway-api mode, and in istio mode when
+ * gatewayPrincipal is set (your own Istio's ingress gateway under another service
+ * account, docs/choices.md).
+ */
+const OWN_PRINCIPAL = `(or ${GATEWAY_API} (ne (toString (${INGRESS}.gatewayPrincipal | default "")) ""))`;
 /** Upstream's ingress gateway identity, which gateway-api mode replaces. */
 const UPSTREAM_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 const GATEWAY_LABEL = 'gateway.networking.k8s.io/gateway-name';
@@ -155,7 +161,7 @@ const principalRule: ObjectRule = {
   // Istio's ingress gateway identity, admitted by the web apps of many components: one
   // count over all of them notices an app upstream adds.
   component: 'istio',
-  description: `gateway-api mode: AuthorizationPolicies that admit ${UPSTREAM_PRINCIPAL} admit the Gateway API gateway's principal (global.ingress.gatewayPrincipal) instead`,
+  description: `gateway-api mode, or global.ingress.gatewayPrincipal set: AuthorizationPolicies that admit ${UPSTREAM_PRINCIPAL} admit the gateway's principal instead`,
   matches: (object) =>
     object.kind === 'AuthorizationPolicy' &&
     object.apiVersion.startsWith('security.istio.io/') &&
@@ -171,7 +177,7 @@ const principalRule: ObjectRule = {
       items.forEach((item, i) => {
         if (item === UPSTREAM_PRINCIPAL) {
           e.replaceScalar([...path, 'principals', i], (o) =>
-            ifElse(GATEWAY_API, json(PRINCIPAL), o),
+            ifElse(OWN_PRINCIPAL, json(PRINCIPAL), o),
           );
         }
       });
@@ -187,7 +193,7 @@ export const ingressRules: readonly ObjectRule[] = [
   templateRule({
     id: 'ingress-profiles-gateway-principal',
     description:
-      "gateway-api mode: the profile controller's ISTIO_INGRESS_GATEWAY_PRINCIPAL (user namespaces' policies) is the Gateway API gateway's principal",
+      "gateway-api mode, or global.ingress.gatewayPrincipal set: the profile controller's ISTIO_INGRESS_GATEWAY_PRINCIPAL (user namespaces' policies) is the gateway's principal",
     component: 'profiles',
     select: selectObject('ConfigMap', 'kubeflow', 'profiles-config-*'),
     edit(e) {
@@ -195,7 +201,7 @@ export const ingressRules: readonly ObjectRule[] = [
       if (e.value(path) !== UPSTREAM_PRINCIPAL) {
         throw new EditError(`${path.join('.')} is not ${UPSTREAM_PRINCIPAL}`);
       }
-      e.replaceScalar(path, (o) => ifElse(GATEWAY_API, json(PRINCIPAL), o));
+      e.replaceScalar(path, (o) => ifElse(OWN_PRINCIPAL, json(PRINCIPAL), o));
     },
   }),
   templateRule({
