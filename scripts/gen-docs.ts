@@ -1,11 +1,18 @@
 /**
  * `npm run docs`: regenerates the docs' generated blocks from a build of the newest pinned
  * release: the values reference (docs/configuration.md) and the charts table with release
- * sizes measured by Helm (docs/charts-and-layers.md).
+ * sizes measured by Helm (docs/charts-and-layers.md), and the README's table of upstream's
+ * choices (release data).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { buildCharts } from '../src/build.ts';
+import {
+  CHOICES_TABLE_DOC,
+  CHOICES_TABLE_END,
+  CHOICES_TABLE_START,
+  choicesTable,
+} from '../src/chart/choices-table.ts';
 import {
   CHARTS_TABLE_DOC,
   CHARTS_TABLE_END,
@@ -27,7 +34,16 @@ runScript('gen-docs', async () => {
     result.components.map((c) => c.component),
     result.plan,
   );
+  const choices = choicesTable(
+    result.tree.tag,
+    result.components.map((c) => c.component),
+  );
   const edits: [string, (text: string) => string][] = [
+    [
+      CHOICES_TABLE_DOC,
+      (text) =>
+        withGenerated(text, choices, CHOICES_TABLE_START, CHOICES_TABLE_END, CHOICES_TABLE_DOC),
+    ],
     [VALUES_REFERENCE_DOC, (text) => withValuesReference(text, reference)],
     [
       CHARTS_TABLE_DOC,

@@ -4,6 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type BuildResult, buildCharts } from '../../src/build.ts';
 import { listCacheEntries } from '../../src/cache.ts';
 import {
+  CHOICES_TABLE_DOC,
+  CHOICES_TABLE_END,
+  CHOICES_TABLE_START,
+  choicesTable,
+} from '../../src/chart/choices-table.ts';
+import {
   CHARTS_TABLE_DOC,
   CHARTS_TABLE_END,
   CHARTS_TABLE_START,
@@ -161,6 +167,20 @@ describe('figures in the README and docs/', () => {
     );
     expect(table).toMatch(/\| 1 \| `kubeflow-crds` \| .* \| \d+ \| \d+ \| [\d.]+ KiB \|/);
   }, 300_000);
+
+  it("the README's table of upstream's choices is the one `npm run docs` generates", () => {
+    const doc = read(CHOICES_TABLE_DOC);
+    const table = choicesTable(
+      result.tree.tag,
+      result.components.map((c) => c.component),
+    );
+    expect(
+      withGenerated(doc, table, CHOICES_TABLE_START, CHOICES_TABLE_END, CHOICES_TABLE_DOC),
+    ).toBe(doc);
+    expect(table).toContain(
+      '| `global.istio.mode: ambient` | `global.istio.mode: sidecar` (`common/istio/istio-install/overlays/oauth2-proxy`) | `common/istio/istio-install/overlays/ambient-oauth2-proxy` |',
+    );
+  });
 
   it('every hand-written figure matches what the build measures', () => {
     expect(staleFigures(read, measuredFigures())).toEqual([]);
