@@ -284,7 +284,12 @@ function valuesKeyChanges(
     for (const key of o.valuesKeys) byKey.set(key, [...(byKey.get(key) ?? []), o.key]);
   }
   return [...byKey]
-    .map(([key, keys]) => ({ key, objects: keys.sort(byText), stillRead: stillRead.has(key) }))
+    .map(([key, keys]) => ({
+      key,
+      // An object's versions in a variant (src/variants.ts) share its key: listed once.
+      objects: [...new Set(keys)].sort(byText),
+      stillRead: stillRead.has(key),
+    }))
     .sort((a, b) => byText(a.key, b.key));
 }
 

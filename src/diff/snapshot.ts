@@ -152,6 +152,8 @@ export function snapshotOf(
 /** A Go template action: `{{ … }}` (the escaped opener `{{"{{"}}` is one, and prints text). */
 const ACTION = /\{\{(.*?)\}\}/gs;
 const VALUES_REF = /\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)((?:\s+"[^"]*")*)/g;
+/** `dig "a" "b" "<default>" ($.Values.global …)`: a global variant value (src/variants.ts). */
+const DIG_REF = /\bdig((?:\s+"[^"]*")+)\s+\(\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)*)/g;
 
 /**
  * The values keys a template reads: `.Values.a.b` and `index .Values "a" "b"` inside
@@ -170,6 +172,17 @@ export function valuesKeysOf(template: string, component: string): string[] {
         ...(indexed
           ? [...(ref[2] as string).matchAll(/"([^"]*)"/g)].map((m) => m[1] as string)
           : []),
+      ];
+      // `global` alone is the map a helper or dig reads from, not a key users set.
+      if (path.length === 0 || (path.length === 1 && path[0] === 'global')) continue;
+      keys.add(path[0] === 'global' ? path.join('.') : [component, ...path].join('.'));
+    }
+    for (const ref of body.matchAll(DIG_REF)) {
+      // The last quoted argument is dig's default, not a key.
+      const names = [...(ref[1] as string).matchAll(/"([^"]*)"/g)].map((m) => m[1] as string);
+      const path = [
+        ...(ref[2] as string).split('.').filter((x) => x !== ''),
+        ...names.slice(0, -1),
       ];
       if (path.length === 0) continue;
       keys.add(path[0] === 'global' ? path.join('.') : [component, ...path].join('.'));

@@ -10,11 +10,13 @@ describe('valuesKeysOf', () => {
       '{{ index .Values "existingSecret" "key" | quote }}',
       '{{ $.Values.cookieSecret }}',
       'literal {{"{{"}} .Values.global.proxy.image }}',
+      '{{ if eq (toString (dig "istio" "mode" "sidecar" ($.Values.global | default dict))) "ambient" }}',
     ].join('\n');
     expect(valuesKeysOf(template, 'dex')).toEqual([
       'dex.cookieSecret',
       'dex.existingSecret.key',
       'global.database.external',
+      'global.istio.mode',
     ]);
   });
 });
