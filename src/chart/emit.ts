@@ -59,7 +59,35 @@ export function emitCharts(input: ChartsInput): ChartFiles {
     emitChart(files, release, input, version, helpers);
   }
   files.set('install.sh', installScript(input.plan, version));
+  checkExtraTemplateDirs(input.plan);
   return files;
+}
+
+/**
+ * Every charts/templates/<component>/<release>/ must name a component of that release in
+ * this build: else a component upstream renamed or the layout moved would lose its
+ * hand-written objects (RequestAuthentications, Secrets) without a word.
+ */
+function checkExtraTemplateDirs(plan: ReleasePlan): void {
+  const root = resolve(projectRoot, 'charts/templates');
+  const placed = new Set(
+    plan.releases.flatMap((r) => r.components.map((c) => `${c.component.name}/${r.name}`)),
+  );
+  const orphans = readdirSync(root, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) =>
+      readdirSync(resolve(root, d.name), { withFileTypes: true })
+        .filter((r) => r.isDirectory())
+        .map((r) => `${d.name}/${r.name}`),
+    )
+    .filter((dir) => !placed.has(dir))
+    .sort();
+  if (orphans.length > 0) {
+    throw new KfchartsError(
+      'layout-invalid',
+      `hand-written templates for a component not in that release: ${orphans.map((o) => `charts/templates/${o}/`).join(', ')}; move them to the component's new name or release`,
+    );
+  }
 }
 
 function emitChart(

@@ -327,3 +327,30 @@ describe('choices: bring your own Istio (docs/choices.md)', () => {
     expect(r.has('Service', 'istio-system', 'knative-local-gateway')).toBe(true);
   });
 });
+
+describe('choices: bring your own OIDC proxy (docs/choices.md)', () => {
+  it('with Dex and oauth2-proxy off, the extra issuers stay and nothing else refers to them', async () => {
+    const r = await renderWith(
+      {
+        dex: { enabled: false },
+        'oauth2-proxy': { enabled: false },
+        global: {
+          auth: { extraJwtIssuers: [{ issuer: 'https://idp.example.org', audiences: ['kf'] }] },
+        },
+      },
+      ['kubeflow-platform', 'kubeflow'],
+    );
+    const jwt = r.get('RequestAuthentication', 'istio-system', 'kfcharts-jwt-0') as unknown as {
+      spec: { jwtRules: { issuer: string }[] };
+    };
+    expect(jwt.spec.jwtRules.map((j) => j.issuer)).toEqual(['https://idp.example.org']);
+    expect(
+      r.objects.some((o) => ['auth', 'oauth2-proxy'].includes(o.metadata.namespace ?? '')),
+    ).toBe(false);
+    // Only Istio's mesh config still names oauth2-proxy (its ext-authz provider, unused).
+    const naming = r.objects
+      .filter((o) => /oauth2-proxy\.oauth2-proxy\.svc|dex\.auth\.svc/.test(JSON.stringify(o)))
+      .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
+    expect(naming).toEqual(['ConfigMap istio-system/istio']);
+  });
+});

@@ -25,7 +25,7 @@ import {
  * Authentication: Dex (connectors, static password user, the OIDC client it shares with
  * oauth2-proxy), oauth2-proxy (client and cookie secrets, extra JWT issuers), the default
  * user's Profile. The RequestAuthentication of each extra issuer is a hand-written
- * template: charts/templates/oauth2-proxy/kubeflow-platform/jwt-issuers.yaml.
+ * template: charts/templates/kubeflow-istio-resources/kubeflow-platform/jwt-issuers.yaml.
  *
  * Lines of Dex's config.yaml (a block scalar) are edited with replaceInScalar; user values
  * land there only as one-line JSON (see json() in template.ts).
