@@ -3,7 +3,7 @@ import { dirname, join, posix, relative, resolve } from 'node:path';
 import { renderBuildReport } from './build-report.ts';
 import { touchCacheEntry } from './cache.ts';
 import { type ControllerOwnedFinding, lintControllerOwned } from './chart/controller-owned.ts';
-import { type ChartFiles, emitCharts } from './chart/emit.ts';
+import { type ChartFiles, emitCharts, extraTemplateDirs } from './chart/emit.ts';
 import { planUpgrade, type UpgradePlan } from './chart/upgrade-hooks.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
@@ -548,6 +548,25 @@ function finishBuild(
   };
   if (drift.length > 0 && !options.allowDrift) throw new DriftError(report);
   const plan = planReleases(layout, components, { file: releasesFile });
+  const templateDirs = extraTemplateDirs(plan);
+  if (templateDirs.misplaced.length > 0) {
+    throw new KfchartsError(
+      'layout-invalid',
+      `hand-written templates for a component the layout places in another release: ${templateDirs.misplaced.join(', ')}; move them to charts/templates/<component>/<its release>/`,
+    );
+  }
+  // Added to the report's findings (the same array) before the report is written.
+  findings.push({
+    id: 'hand-written-templates',
+    source: 'charts/templates',
+    generic: true,
+    component: undefined,
+    expected: undefined,
+    matched: templateDirs.used,
+    notes: templateDirs.absent.map(
+      (d) => `${d}: no such component in this build; its templates are left out`,
+    ),
+  });
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
     throw new KfchartsError(

@@ -59,35 +59,42 @@ export function emitCharts(input: ChartsInput): ChartFiles {
     emitChart(files, release, input, version, helpers);
   }
   files.set('install.sh', installScript(input.plan, version));
-  checkExtraTemplateDirs(input.plan);
   return files;
 }
 
 /**
- * Every charts/templates/<component>/<release>/ must name a component of that release in
- * this build: else a component upstream renamed or the layout moved would lose its
- * hand-written objects (RequestAuthentications, Secrets) without a word.
+ * charts/templates/<component>/<release>/ dirs by whether the build places that component
+ * in that release (`used`), in another release (`misplaced`: the layout moved it, its
+ * objects would be lost), or not at all (`absent`: upstream dropped or renamed it, or the
+ * build has another component list; for the reviewer).
  */
-function checkExtraTemplateDirs(plan: ReleasePlan): void {
+export function extraTemplateDirs(plan: ReleasePlan): {
+  used: string[];
+  misplaced: string[];
+  absent: string[];
+} {
   const root = resolve(projectRoot, 'charts/templates');
   const placed = new Set(
     plan.releases.flatMap((r) => r.components.map((c) => `${c.component.name}/${r.name}`)),
   );
-  const orphans = readdirSync(root, { withFileTypes: true })
+  const present = new Set(plan.releases.flatMap((r) => r.components.map((c) => c.component.name)));
+  const dirs = readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .flatMap((d) =>
       readdirSync(resolve(root, d.name), { withFileTypes: true })
         .filter((r) => r.isDirectory())
-        .map((r) => `${d.name}/${r.name}`),
+        .map((r) => ({
+          component: d.name,
+          dir: `charts/templates/${d.name}/${r.name}/`,
+          key: `${d.name}/${r.name}`,
+        })),
     )
-    .filter((dir) => !placed.has(dir))
-    .sort();
-  if (orphans.length > 0) {
-    throw new KfchartsError(
-      'layout-invalid',
-      `hand-written templates for a component not in that release: ${orphans.map((o) => `charts/templates/${o}/`).join(', ')}; move them to the component's new name or release`,
-    );
-  }
+    .sort((a, b) => (a.key < b.key ? -1 : 1));
+  return {
+    used: dirs.filter((d) => placed.has(d.key)).map((d) => d.dir),
+    misplaced: dirs.filter((d) => !placed.has(d.key) && present.has(d.component)).map((d) => d.dir),
+    absent: dirs.filter((d) => !present.has(d.component)).map((d) => d.dir),
+  };
 }
 
 function emitChart(

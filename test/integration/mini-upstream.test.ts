@@ -59,6 +59,14 @@ describe('mini upstream: build and verify', () => {
     expect(text).toContain('tag: 0.1.0');
   });
 
+  it("lists Kubeflow's hand-written templates for components this tree lacks in the report, leaving them out", () => {
+    const report = readFileSync(join(goodDist, 'charts/BUILD-REPORT.md'), 'utf8');
+    expect(report).toContain('| `hand-written-templates` | 0 |');
+    expect(report).toContain(
+      '- `hand-written-templates`: charts/templates/dex/kubeflow-platform/: no such component in this build; its templates are left out',
+    );
+  });
+
   it('writes one chart per release, one subchart per component, with conditions', () => {
     const files = snapshot(join(goodDist, 'charts'));
     const templates = [...files.keys()].filter(
