@@ -486,7 +486,9 @@ function finishBuild(
           (c) =>
             `${n}: ${Object.entries(c.labels)
               .map(([k, v]) => `${k}=${v}`)
-              .join(', ')} with ${c.choices.join(' or ')}`,
+              .join(
+                ', ',
+              )}${c.remove.length > 0 ? `, without ${c.remove.join(', ')}` : ''} with ${c.choices.join(' or ')}`,
         ),
       ),
     });
@@ -532,7 +534,7 @@ function finishBuild(
     components.map((c) => ({ name: c.component.name, objects: c.objects })),
     LIVE_VALUE_RULE,
   );
-  const report: BuildReport = {
+  const ruleReport: BuildReport = {
     tag: tree.tag,
     releaseData: data && {
       tag: data.lock.upstream.tag,
@@ -546,7 +548,7 @@ function finishBuild(
     drift,
     controllerOwned,
   };
-  if (drift.length > 0 && !options.allowDrift) throw new DriftError(report);
+  if (drift.length > 0 && !options.allowDrift) throw new DriftError(ruleReport);
   const plan = planReleases(layout, components, { file: releasesFile });
   const templateDirs = extraTemplateDirs(plan);
   if (templateDirs.misplaced.length > 0) {
@@ -555,18 +557,23 @@ function finishBuild(
       `hand-written templates for a component the layout places in another release: ${templateDirs.misplaced.join(', ')}; move them to charts/templates/<component>/<its release>/`,
     );
   }
-  // Added to the report's findings (the same array) before the report is written.
-  findings.push({
-    id: 'hand-written-templates',
-    source: 'charts/templates',
-    generic: true,
-    component: undefined,
-    expected: undefined,
-    matched: templateDirs.used,
-    notes: templateDirs.absent.map(
-      (d) => `${d}: no such component in this build; its templates are left out`,
-    ),
-  });
+  const report: BuildReport = {
+    ...ruleReport,
+    findings: [
+      ...findings,
+      {
+        id: 'hand-written-templates',
+        source: 'charts/templates',
+        generic: true,
+        component: undefined,
+        expected: undefined,
+        matched: templateDirs.used,
+        notes: templateDirs.absent.map(
+          (d) => `${d}: no such component in this build; its templates are left out`,
+        ),
+      },
+    ],
+  };
   const violations = checkInstallOrder(plan);
   if (violations.length > 0) {
     throw new KfchartsError(

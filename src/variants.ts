@@ -23,6 +23,8 @@ export interface VariantBuild {
   readonly index: number;
   readonly when: Readonly<Record<string, string>>;
   readonly path: string;
+  /** Release data: labels to drop from Namespaces it re-declares (variantNamespaces). */
+  readonly removeLabels?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The variants of the release data that apply to this tree's components. */
@@ -69,7 +71,13 @@ export function variantBuilds(
           );
         }
       }
-      out.push({ component: v.component, index: i + 1, when: p.when, path: p.path });
+      out.push({
+        component: v.component,
+        index: i + 1,
+        when: p.when,
+        path: p.path,
+        ...(p.removeLabels && { removeLabels: p.removeLabels }),
+      });
     }
   }
   return out;
@@ -127,6 +135,8 @@ export interface NamespaceChoice {
   /** Template condition: the combinations whose build labels it so. */
   readonly condition: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Labels of the owner's Namespace dropped under the same condition (release data). */
+  readonly remove: readonly string[];
   /** For the build report, e.g. `istio (mode=ambient)`. */
   readonly choices: readonly string[];
 }
@@ -155,8 +165,13 @@ export function variantNamespaces(
   for (const c of components) {
     for (const o of c.objects) if (isNamespace(o)) owner.set(o.name, c.component.name);
   }
-  // namespace → labels (as JSON) → the combinations that set them.
+  // namespace → labels and removed labels (as JSON) → the combinations that set them.
   const found = new Map<string, Map<string, { component: string; when: VariantBuild['when'][] }>>();
+  const ownerLabels = new Map<string, Readonly<Record<string, string>>>();
+  for (const c of components) {
+    for (const o of c.objects) if (isNamespace(o)) ownerLabels.set(o.name, o.labels);
+  }
+  const merged = new Set<string>();
   const kept = builds.map((b, i) =>
     (variantObjects[i] ?? []).filter((o) => {
       const ownerName = isNamespace(o) ? owner.get(o.name) : undefined;
@@ -170,7 +185,17 @@ export function variantNamespaces(
           `variant of '${b.component}' at ${b.path} labels Namespace ${o.name}, which component '${ownerName}' renders: its values must be global (release data \`global: true\`) so that '${ownerName}' can read them`,
         );
       }
-      const labels = JSON.stringify(sortedLabels(o.labels));
+      const remove = [...(b.removeLabels?.[o.name] ?? [])].sort();
+      for (const label of remove) {
+        if (ownerLabels.get(o.name)?.[label] === undefined) {
+          throw new KfchartsError(
+            'component-list-invalid',
+            `variant of '${b.component}' at ${b.path}: removeLabels names ${label} of Namespace ${o.name}, which '${ownerName}' does not set; update the release data`,
+          );
+        }
+      }
+      merged.add(`${b.index} ${b.component} ${o.name}`);
+      const labels = JSON.stringify([sortedLabels(o.labels), remove]);
       const byLabels = found.get(o.name) ?? new Map();
       const entry = byLabels.get(labels) ?? { component: b.component, when: [] };
       entry.when.push(b.when);
@@ -183,11 +208,13 @@ export function variantNamespaces(
   for (const [name, byLabels] of [...found].sort(([a], [b]) => (a < b ? -1 : 1))) {
     namespaces.set(
       name,
-      [...byLabels].map(([labels, { component, when }]) => {
+      [...byLabels].map(([key, { component, when }]) => {
         const choice = choiceOf(component);
+        const [labels, remove] = JSON.parse(key) as [Record<string, string>, string[]];
         return {
           condition: `(or ${when.map((w) => comboCondition(choice, w)).join(' ')} false)`,
-          labels: JSON.parse(labels) as Record<string, string>,
+          labels,
+          remove,
           choices: when.map(
             (w) =>
               `${component} (${Object.entries(w)
@@ -197,6 +224,17 @@ export function variantNamespaces(
         };
       }),
     );
+  }
+  // A removeLabels entry for a Namespace the path does not re-declare would do nothing.
+  for (const b of builds) {
+    for (const ns of Object.keys(b.removeLabels ?? {})) {
+      if (!merged.has(`${b.index} ${b.component} ${ns}`)) {
+        throw new KfchartsError(
+          'component-list-invalid',
+          `variant of '${b.component}' at ${b.path}: removeLabels names Namespace ${ns}, which the path does not re-declare; update the release data`,
+        );
+      }
+    }
   }
   return { variantObjects: kept, namespaces };
 }

@@ -44,6 +44,16 @@ src/rules/values/ingress.ts. Use: `{{ include "kfcharts.gatewayPrincipal" $ }}`.
 {{- @GATEWAY_PRINCIPAL@ -}}
 {{- end -}}
 
+{{- /*
+kfcharts.ownGatewayPrincipal: "true" when Kubeflow's backends admit kfcharts.gatewayPrincipal
+in place of upstream's istio-ingressgateway principal: in gateway-api mode, and in istio mode
+when global.ingress.gatewayPrincipal is set (your own Istio's gateway, docs/choices.md).
+Use: `{{ if eq (include "kfcharts.ownGatewayPrincipal" $) "true" }}`.
+*/ -}}
+{{- define "kfcharts.ownGatewayPrincipal" -}}
+{{- if or (eq (toString .Values.global.ingress.mode) "gateway-api") (ne (toString (.Values.global.ingress.gatewayPrincipal | default "")) "") }}true{{ end -}}
+{{- end -}}
+
 {{- /* global.domain, checked; "" when unset. */ -}}
 {{- define "kfcharts.domain" -}}
 {{- $d := .Values.global.domain | default "" -}}

@@ -89,6 +89,12 @@ export interface Variant {
   readonly paths: readonly {
     readonly when: Readonly<Record<string, string>>;
     readonly path: string;
+    /**
+     * Labels dropped, by Namespace, from a Namespace this path re-declares that another
+     * component renders (src/variants.ts): upstream's ambient overlay labels `kubeflow`
+     * ambient, and a sidecar-injection label there would keep its pods out of ambient.
+     */
+    readonly removeLabels?: Readonly<Record<string, readonly string[]>>;
   }[];
 }
 

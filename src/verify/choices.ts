@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { findKustomizationFile } from '../kustomize/kustomization.ts';
 import type { Helm } from '../tools/helm.ts';
@@ -86,6 +87,11 @@ export interface VariantRender {
    * variant's labels over its own. Left out of `expected`.
    */
   readonly sharedNamespaces: readonly SharedNamespace[];
+  /**
+   * For a global value, which every subchart sees: objects of other components that
+   * render differently from the defaults (other than `sharedNamespaces`); must be none.
+   */
+  readonly otherChanges: readonly string[];
 }
 
 export interface SharedNamespace {
@@ -120,6 +126,7 @@ export async function renderVariants(
         global: v.global === true,
         path: p.path,
         when: p.when,
+        removeLabels: p.removeLabels ?? {},
         name: `variant:${v.component}:${i}`,
       })),
   );
@@ -129,41 +136,79 @@ export async function renderVariants(
     { kubectl, cacheDir: undefined, title: 'verify: kustomize variants (uncached)' },
   );
   const renders: VariantRender[] = [];
-  const defaults = new Map<string, RenderedObject[]>();
+  // Each chart's default render, once: the owners' Namespaces and, for a global value, the
+  // objects of every other component to compare with.
+  const defaults = new Map<string, Promise<RenderedObject[]>>();
+  const defaultOf = (chart: string) => {
+    const cached =
+      defaults.get(chart) ??
+      renderChart(helm, join(chartsDir, chart), []).then((t) => parseHelmOutput(t, chart));
+    defaults.set(chart, cached);
+    return cached;
+  };
   for (const [i, e] of entries.entries()) {
     // Read from the release data here, not from the build: a global value's key.
     const set = Object.entries(e.when).map(
       ([k, v]) => `${e.global ? 'global.' : ''}${e.component}.${k}=${v}`,
     );
-    const rendered: RenderedObject[] = [];
     const expected = toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`);
+    // A global value reaches every subchart of every chart: all are rendered with it.
+    const holding = charts.filter(
+      (chart) => e.global || existsSync(join(chartsDir, chart, 'charts', e.component)),
+    );
+    const renderedByChart = await Promise.all(
+      holding.map(async (chart) => ({
+        chart,
+        all: parseHelmOutput(await renderChart(helm, join(chartsDir, chart), set), chart),
+      })),
+    );
+    const rendered = renderedByChart.flatMap(({ all }) =>
+      all.filter((o) => o.component === e.component),
+    );
     const sharedNamespaces: SharedNamespace[] = [];
-    for (const chart of charts) {
-      const dir = join(chartsDir, chart);
-      if (!existsSync(join(dir, 'charts', e.component))) continue;
-      const all = parseHelmOutput(await renderChart(helm, dir, set), chart);
-      rendered.push(...all.filter((o) => o.component === e.component));
+    for (const { chart, all } of renderedByChart) {
       for (const ns of expected.filter((o) => o.value.kind === 'Namespace')) {
         const other = all.find((o) => o.key === ns.key && o.component !== e.component);
         if (!other) continue;
-        const base =
-          defaults.get(chart) ?? parseHelmOutput(await renderChart(helm, dir, []), chart);
-        defaults.set(chart, base);
-        const owned = base.find((o) => o.key === ns.key)?.value ?? {};
+        const owned = (await defaultOf(chart)).find((o) => o.key === ns.key)?.value ?? {};
         const metadata = (owned.metadata ?? {}) as Record<string, unknown>;
-        const labels = (ns.value.metadata as { labels?: object } | undefined)?.labels ?? {};
+        const name = (ns.value.metadata as { name?: string } | undefined)?.name ?? '';
+        // The owner's labels, less those the release data removes, under the variant's.
+        const kept = Object.entries((metadata.labels ?? {}) as Record<string, unknown>).filter(
+          ([k]) => !(e.removeLabels[name] ?? []).includes(k),
+        );
+        const labels = {
+          ...Object.fromEntries(kept),
+          ...((ns.value.metadata as { labels?: object } | undefined)?.labels ?? {}),
+        };
         sharedNamespaces.push({
           name: ns.key,
           owner: other.component,
-          expected: {
-            ...owned,
-            metadata: { ...metadata, labels: { ...(metadata.labels ?? {}), ...labels } },
-          },
+          expected: { ...owned, metadata: { ...metadata, labels } },
           rendered: other.value,
         });
       }
     }
     const shared = new Set(sharedNamespaces.map((n) => n.name));
+    // Every other component's objects as at defaults, but the Namespaces checked above.
+    const otherChanges: string[] = [];
+    if (e.global) {
+      for (const { chart, all } of renderedByChart) {
+        const others = (objects: readonly RenderedObject[]) =>
+          new Map(
+            objects
+              .filter((o) => o.component !== e.component && !shared.has(o.key))
+              .map((o) => [o.key, o.value] as const),
+          );
+        const before = others(await defaultOf(chart));
+        const after = others(all);
+        for (const key of new Set([...before.keys(), ...after.keys()])) {
+          if (!isDeepStrictEqual(before.get(key), after.get(key))) {
+            otherChanges.push(`${chart}: ${key}`);
+          }
+        }
+      }
+    }
     renders.push({
       component: e.component,
       path: e.path,
@@ -171,6 +216,7 @@ export async function renderVariants(
       expected: expected.filter((o) => !shared.has(o.key)),
       rendered,
       sharedNamespaces,
+      otherChanges: otherChanges.sort(),
     });
   }
   return renders;

@@ -43,9 +43,14 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
       lines.push(
         `    ${v.set.join(',').padEnd(40)} ${String(v.expected).padStart(4)} expected ${String(v.actual).padStart(4)} rendered  ${problems === 0 ? 'equal' : `${v.missing.length} missing, ${v.extra.length} extra, ${v.different.length} different, ${v.textDiffers.length} text`} (${v.path})`,
       );
+      if (v.set.some((s) => s.startsWith('global.'))) {
+        lines.push(
+          `      every other component of every chart as at defaults: ${v.otherChanges.length === 0 ? 'yes' : `NO, ${v.otherChanges.length} object(s) differ`}`,
+        );
+      }
       for (const n of v.sharedNamespaces) {
         lines.push(
-          `      ${n.name}: rendered by ${n.owner}, its default with the variant's labels: ${n.equal ? 'equal' : 'DIFFERENT'}`,
+          `      ${n.name}: rendered by ${n.owner}, its default with the overlay's labels (and removeLabels): ${n.equal ? 'equal' : 'DIFFERENT'}`,
         );
       }
     }

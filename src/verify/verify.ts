@@ -109,6 +109,8 @@ export interface VerifyReport {
       set: readonly string[];
       /** Namespaces the variant labels that another component renders (src/verify/choices.ts). */
       sharedNamespaces: { name: string; owner: string; equal: boolean }[];
+      /** Global values: other components' objects that differ from the defaults (none). */
+      otherChanges: readonly string[];
     })[];
   };
   readonly failures: string[];
@@ -374,6 +376,12 @@ async function verifyAgainst(
       componentFailures(v.report).map((f) => `variant (${v.set.join(',')}, ${v.path}): ${f}`),
     ),
     ...variants.flatMap((v) =>
+      v.otherChanges.map(
+        (k) =>
+          `variant (${v.set.join(',')}, ${v.path}): ${k} of another component renders differently from the defaults`,
+      ),
+    ),
+    ...variants.flatMap((v) =>
       v.sharedNamespaces
         .filter((n) => !isDeepStrictEqual(n.expected, n.rendered))
         .map(
@@ -410,6 +418,7 @@ async function verifyAgainst(
         path: v.path,
         set: v.set,
         ...v.report,
+        otherChanges: v.otherChanges,
         sharedNamespaces: v.sharedNamespaces.map((n) => ({
           name: n.name,
           owner: n.owner,

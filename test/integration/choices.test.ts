@@ -177,7 +177,7 @@ describe('choices: variants (one value each, docs/choices.md)', () => {
     );
   });
 
-  it("global.istio.mode: ambient labels istio-system and kubeflow as upstream's ambient overlay does, under a user's labels", async () => {
+  it("global.istio.mode: ambient labels istio-system and kubeflow as upstream's ambient overlay does, drops kubeflow's istio-injection, under a user's labels", async () => {
     const labels = (
       r: { get(kind: string, ns: string | undefined, name: string): K8sObject },
       ns: string,
@@ -192,8 +192,11 @@ describe('choices: variants (one value each, docs/choices.md)', () => {
       ...labels(sidecar, 'istio-system'),
       'pod-security.kubernetes.io/enforce': 'privileged',
     });
+    // Less istio-injection (release data removeLabels): a sidecar keeps a pod out of ambient.
+    const { 'istio-injection': injection, ...kubeflow } = labels(sidecar, 'kubeflow');
+    expect(injection).toBe('enabled');
     expect(labels(ambient, 'kubeflow')).toEqual({
-      ...labels(sidecar, 'kubeflow'),
+      ...kubeflow,
       'istio.io/dataplane-mode': 'ambient',
     });
     expect(ambient.has('DaemonSet', 'istio-system', 'ztunnel')).toBe(true);
@@ -219,6 +222,17 @@ describe('choices: variants (one value each, docs/choices.md)', () => {
     );
     expect(labels(mine, 'istio-system')['pod-security.kubernetes.io/enforce']).toBe('baseline');
     expect(labels(mine, 'kubeflow')['istio.io/dataplane-mode']).toBe('none');
+    // A user's istio-injection stays, ambient or not.
+    const injected = await renderWith(
+      {
+        global: {
+          istio: { mode: 'ambient' },
+          namespaceLabels: { kubeflow: { 'istio-injection': 'enabled' } },
+        },
+      },
+      ['kubeflow-platform'],
+    );
+    expect(labels(injected, 'kubeflow')['istio-injection']).toBe('enabled');
   });
 
   it("oauth2-proxy.m2m: eks with eksIssuer replaces upstream's placeholder issuer; the others keep theirs", async () => {
@@ -325,6 +339,18 @@ describe('choices: bring your own Istio (docs/choices.md)', () => {
     ]);
     // knative-local-gateway is Kubeflow's own (knative-serving, cluster-local-gateway).
     expect(r.has('Service', 'istio-system', 'knative-local-gateway')).toBe(true);
+  });
+
+  it("global.ingress.gatewayPrincipal in istio mode is refused while this chart's Istio runs the gateway", async () => {
+    const principal = {
+      global: { ingress: { gatewayPrincipal: 'cluster.local/ns/istio-system/sa/gw' } },
+    };
+    expect(await schemaError(principal, 'kubeflow-platform')).toContain(
+      "global.ingress.gatewayPrincipal is for your own Istio's ingress gateway (istio.enabled: false) or gateway-api mode",
+    );
+    expect(
+      await schemaError({ ...principal, istio: { enabled: false } }, 'kubeflow-platform'),
+    ).toBeUndefined();
   });
 });
 

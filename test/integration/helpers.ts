@@ -169,6 +169,8 @@ export function choiceCounts(report: VerifyReport): {
       text: [],
     });
   }
+  // A global value (istio's) changes no other component's objects but the Namespaces below.
+  expect(report.choices.variants.flatMap((v) => v.otherChanges)).toEqual([]);
   // Upstream's ambient overlays re-declare istio-system (both) and kubeflow (not on GKE).
   expect(
     report.choices.variants.flatMap((v) =>

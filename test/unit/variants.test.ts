@@ -113,6 +113,7 @@ describe('variant Namespaces another component renders (src/variants.ts variantN
       {
         condition: `(or ${comboCondition(mesh, { mode: 'ambient' })} false)`,
         labels: { a: 'c', x: hostile },
+        remove: [],
         choices: ['mesh (mode=ambient)'],
       },
     ]);
@@ -139,5 +140,24 @@ describe('variant Namespaces another component renders (src/variants.ts variantN
     );
     expect(withSpec.namespaces.size).toBe(0);
     expect(withSpec.variantObjects[0]?.map((o) => o.kind)).toEqual(['Namespace']);
+  });
+
+  it('removeLabels: drops an owner label under the choice; one the owner lacks, or on a Namespace not re-declared, fails by name', () => {
+    const drop = (removeLabels: Record<string, string[]>) =>
+      variantNamespaces(
+        defaults,
+        [{ ...ambient, removeLabels }],
+        [objects(ns('istio-system', { x: 'y' }))],
+        () => mesh,
+      );
+    expect(drop({ 'istio-system': ['a'] }).namespaces.get('istio-system')?.[0]?.remove).toEqual([
+      'a',
+    ]);
+    expect(thrown(() => drop({ 'istio-system': ['gone'] })).message).toContain(
+      "removeLabels names gone of Namespace istio-system, which 'ns' does not set",
+    );
+    expect(thrown(() => drop({ kubeflow: ['a'] })).message).toContain(
+      'removeLabels names Namespace kubeflow, which the path does not re-declare',
+    );
   });
 });

@@ -44,7 +44,7 @@ const PRINCIPAL = '(include "kfcharts.gatewayPrincipal" $)';
  * gatewayPrincipal is set (your own Istio's ingress gateway under another service
  * account, docs/choices.md).
  */
-const OWN_PRINCIPAL = `(or ${GATEWAY_API} (ne (toString (${INGRESS}.gatewayPrincipal | default "")) ""))`;
+const OWN_PRINCIPAL = '(eq (include "kfcharts.ownGatewayPrincipal" $) "true")';
 /** Upstream's ingress gateway identity, which gateway-api mode replaces. */
 const UPSTREAM_PRINCIPAL = 'cluster.local/ns/istio-system/sa/istio-ingressgateway-service-account';
 const GATEWAY_LABEL = 'gateway.networking.k8s.io/gateway-name';

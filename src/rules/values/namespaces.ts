@@ -64,11 +64,26 @@ function namespaceLabelsRule(choices: ReadonlyMap<string, readonly NamespaceChoi
         throw new EditError('has metadata.labels that is not a map of labels to extend');
       }
       const keys = Object.keys(upstream);
+      const chosen = choices.get(object.name) ?? [];
       for (const key of keys) {
         const k = JSON.stringify(key);
         e.replaceScalar([...path, key], (o) =>
           ifElse(`(hasKey ${labels} ${k})`, json(`(index ${labels} ${k})`), o),
         );
+        // A variant that drops this label (release data removeLabels): gone under its
+        // choice, unless the user sets it.
+        const dropping = chosen.filter((c) => c.remove.includes(key)).map((c) => c.condition);
+        if (dropping.length > 0) {
+          e.keepEntryWhen(
+            path,
+            key,
+            `(or (hasKey ${labels} ${k}) (not (or ${dropping.join(' ')} false)))`,
+          );
+        }
+      }
+      const unknown = chosen.flatMap((c) => c.remove).filter((key) => !keys.includes(key));
+      if (unknown.length > 0) {
+        throw new EditError(`has no label ${unknown.join(', ')} to remove under a variant`);
       }
       // The labels map's own indentation, written inside the range (append indents only
       // its first line): each label is `<indent>"key": "value"\n`, the line end append
