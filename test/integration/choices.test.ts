@@ -1,13 +1,27 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { requirementChecks } from '../../src/chart/requirements.ts';
+import type { Component } from '../../src/components.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { Helm } from '../../src/tools/helm.ts';
+import {
+  bringYourOwnViolations,
+  checkBringYourOwn,
+  renderBringYourOwn,
+} from '../../src/verify/bring-your-own.ts';
+import { parseHelmOutput, renderChart } from '../../src/verify/render.ts';
 import { tempDir } from './helpers.ts';
-import { envOf, type K8sObject, renderWith, schemaError, valuesCharts } from './values-charts.ts';
+import {
+  CHARTS,
+  envOf,
+  type K8sObject,
+  renderWith,
+  schemaError,
+  valuesCharts,
+} from './values-charts.ts';
 
 /**
  * Upstream's choices (docs/choices.md) beyond what `verify` compares with kustomize: Model
@@ -324,5 +338,75 @@ describe('choices: requirements (release data choices.requires)', () => {
         `knative-serving.enabled needs cluster-local-gateway.enabled (enable cluster-local-gateway or disable knative-serving): ${why}\n`,
       );
     }
+  });
+});
+
+describe('choices: bring your own infrastructure, install order (verify)', () => {
+  it('with cert-manager, Istio, Knative Serving, Dex and oauth2-proxy off, the rest renders and installs in order on what they render at defaults; without that, it cannot', async () => {
+    const dir = await valuesCharts();
+    const helm = new Helm();
+    const components = new Map(
+      CHARTS.flatMap((chart) =>
+        readdirSync(join(dir, chart, 'charts')).map((c) => [c, { name: c } as Component] as const),
+      ),
+    );
+    const defaults = (
+      await Promise.all(
+        CHARTS.map(async (chart) =>
+          parseHelmOutput(await renderChart(helm, join(dir, chart)), chart),
+        ),
+      )
+    ).flat();
+    const render = await renderBringYourOwn(CHARTS, dir, helm, components);
+    expect(render.set).toEqual([
+      'cert-manager.enabled=false',
+      'istio-crds.enabled=false',
+      'istio.enabled=false',
+      'knative-serving.enabled=false',
+      'dex.enabled=false',
+      'oauth2-proxy.enabled=false',
+      'global.certManager.issuerRef.name=kfcharts-verify-issuer',
+    ]);
+    const report = checkBringYourOwn(render, defaults, CHARTS, components);
+    expect({ ...report, set: undefined }).toEqual({
+      off: ['cert-manager', 'istio-crds', 'istio', 'knative-serving', 'dex', 'oauth2-proxy'],
+      absent: [],
+      issuer: 'kfcharts-verify-issuer',
+      set: undefined,
+      // 26.03 renders 675 objects at defaults (upstream-26.03.test.ts): the 211 of the
+      // switched-off components are gone, nothing else.
+      objects: 464,
+      alreadyInstalled: 211,
+      renderFailures: [],
+      stillRendered: [],
+      otherIssuers: [],
+      violations: [],
+    });
+    expect(defaults.length).toBe(675);
+
+    // Nothing taken as installed: what the rest needs of them is reported.
+    const none = bringYourOwnViolations(render.rendered, [], CHARTS, components);
+    expect(none).toContainEqual({
+      release: 'kubeflow',
+      object: 'cert-manager.io/v1 Certificate kubeflow/admission-webhook-cert',
+      reason: 'no release installs the CRD of cert-manager.io/Certificate',
+    });
+    expect(none).toContainEqual({
+      release: 'kubeflow-platform',
+      object: 'networking.istio.io/v1alpha3 Gateway kubeflow/kubeflow-gateway',
+      reason: 'no release installs the CRD of networking.istio.io/Gateway',
+    });
+    // Their webhooks count as served only when their workloads are installed too.
+    const installed = defaults.filter((o) => render.off.includes(o.component));
+    const withoutIstiod = installed.filter(
+      (o) => o.key !== 'apps/v1 Deployment istio-system/istiod',
+    );
+    expect(withoutIstiod.length).toBe(installed.length - 1);
+    const unserved = bringYourOwnViolations(render.rendered, withoutIstiod, CHARTS, components);
+    expect(unserved.length).toBeGreaterThan(0);
+    for (const v of unserved)
+      expect(v.reason).toMatch(
+        /^webhook .* intercepts its pods and no release serves istio-system\/istiod /,
+      );
   });
 });
