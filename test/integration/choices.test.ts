@@ -264,7 +264,7 @@ describe('choices: requirements (release data choices.requires)', () => {
     "net-istio sends cluster-local traffic (KServe predictors' too) to Service istio-system/knative-local-gateway (its default local gateway: config-istio sets none), whose selector app=cluster-local-gateway, istio=cluster-local-gateway (overlays/gateways) matches only cluster-local-gateway's pods; without them that traffic reaches no pod";
   const platform = async () => join(await valuesCharts(), 'kubeflow-platform');
 
-  it('the values schema of the chart holding both refuses knative-serving without cluster-local-gateway (exact Helm 4 and Helm 3 text)', async () => {
+  it('the values schema of the chart holding both refuses knative-serving without cluster-local-gateway, oauth2-proxy without dex (exact Helm 4 and Helm 3 text)', async () => {
     const [helm4, helm3] = await helmErrors(await platform(), [
       'cluster-local-gateway.enabled=false',
     ]);
@@ -274,6 +274,13 @@ describe('choices: requirements (release data choices.requires)', () => {
     );
     expect(helm3).toBe(
       'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- cluster-local-gateway.enabled: cluster-local-gateway.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
+    );
+    const [dex4, dex3] = await helmErrors(await platform(), ['dex.enabled=false']);
+    expect(dex4).toBe(
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- at '': 'allOf' failed\n  - at '/dex/enabled': value must be true\n\n",
+    );
+    expect(dex3).toBe(
+      'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- dex.enabled: dex.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
     );
   });
 
@@ -288,6 +295,11 @@ describe('choices: requirements (release data choices.requires)', () => {
         `Error: execution error at (kubeflow-platform/templates/kfcharts-requires.yaml:6:4): knative-serving.enabled needs cluster-local-gateway.enabled (enable cluster-local-gateway or disable knative-serving): ${WHY}\n`,
       );
     }
+    for (const text of await helmErrors(await platform(), ['dex.enabled=false'], true)) {
+      expect(text).toContain(
+        "oauth2-proxy.enabled needs dex.enabled (enable dex or disable oauth2-proxy): oauth2-proxy's oauth2_proxy.cfg sends logins to /dex/auth",
+      );
+    }
     // A component whose block is null is on, as for Helm's dependency condition.
     const nulled = await helmErrors(
       await platform(),
@@ -297,11 +309,13 @@ describe('choices: requirements (release data choices.requires)', () => {
     for (const text of nulled) expect(text).toContain('knative-serving.enabled needs');
   });
 
-  it('accepts both off, knative-serving off alone, and the defaults; a chart without cluster-local-gateway has no check', async () => {
+  it('accepts both off, the one that needs the other off alone, and the defaults; a chart without cluster-local-gateway has no check', async () => {
     const dir = await valuesCharts();
     for (const set of [
       ['cluster-local-gateway.enabled=false', 'knative-serving.enabled=false'],
       ['knative-serving.enabled=false'],
+      ['oauth2-proxy.enabled=false'],
+      ['dex.enabled=false', 'oauth2-proxy.enabled=false'],
       [],
     ]) {
       expect({ set, errors: await helmErrors(join(dir, 'kubeflow-platform'), set) }).toEqual({
