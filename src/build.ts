@@ -603,6 +603,7 @@ function finishBuild(
     components: list,
     plan,
     ...(upgrade && { upgrade }),
+    requires: data?.lock.choices?.requires ?? [],
   });
   files.set(BUILD_REPORT, renderBuildReport(report, plan));
   return {

@@ -9,11 +9,13 @@ import type { PlannedRelease, ReleasePlan } from '../release/plan.ts';
 import { renderTemplate } from '../rules/edit.ts';
 import { wellKnownIn } from '../rules/values/credentials.ts';
 import { GATEWAY_PRINCIPAL_EXPRESSION } from '../rules/values/ingress.ts';
+import type { Requirement } from '../upstream/lock.ts';
 import { checkTag } from '../upstream/tag.ts';
 import { DNS_NAME, JWT_AUDIENCE, JWT_ISSUER, REGISTRY, schemaLeaves } from '../values/schema.ts';
 import { choiceValues, valueKey, valueRef } from '../variants.ts';
 import { escapeTemplateText } from './escape.ts';
 import { objectStorageNotes } from './object-storage-notes.ts';
+import { requirementChecks, requirementsByChart, withRequirements } from './requirements.ts';
 import { type UpgradePlan, upgradeHooksTemplate, upgradeNotes } from './upgrade-hooks.ts';
 import {
   chartValuesSchema,
@@ -36,6 +38,8 @@ export interface ChartsInput {
   readonly plan: ReleasePlan;
   /** Upgrading from the previous release: hook deletions and manual steps (upgrade-hooks.ts). */
   readonly upgrade?: UpgradePlan;
+  /** Components that cannot work without another (release data `choices.requires`). */
+  readonly requires?: readonly Requirement[];
 }
 
 const HOME = 'https://www.kubeflow.org';
@@ -52,11 +56,12 @@ export function emitCharts(input: ChartsInput): ChartFiles {
   const helpers = helpersTemplate(input.components);
   const files: ChartFiles = new Map();
   const version = chartVersion(input.tag, input.chartRevision);
+  const requirements = requirementsByChart(input.plan, input.requires ?? []);
   for (const release of input.plan.releases) {
     if (release.components.length === 0) {
       throw new KfchartsError('layout-invalid', `release '${release.name}' would hold no objects`);
     }
-    emitChart(files, release, input, version, helpers);
+    emitChart(files, release, input, version, helpers, requirements.get(release.name) ?? []);
   }
   files.set('install.sh', installScript(input.plan, version));
   return files;
@@ -104,6 +109,8 @@ function emitChart(
   version: string,
   /** _kfcharts.tpl, the same in every chart and subchart. */
   helpers: string,
+  /** The requirements whose two components this chart holds. */
+  requires: readonly Requirement[],
 ): void {
   const root = release.name;
   const previous = input.plan.releases[release.index - 1]?.name;
@@ -140,8 +147,16 @@ function emitChart(
   );
   files.set(
     `${root}/values.schema.json`,
-    json(chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan))),
+    json(
+      withRequirements(
+        chartValuesSchema(release.name, input.tag, input.components, namespacesOf(input.plan)),
+        requires,
+      ),
+    ),
   );
+  if (requires.length > 0) {
+    files.set(`${root}/templates/kfcharts-requires.yaml`, requirementChecks(requires));
+  }
   files.set(`${root}/README.md`, chartReadme(release, input));
   // The values checks run once per release, in the parent chart (renders nothing).
   files.set(`${root}/templates/_kfcharts.tpl`, helpers);

@@ -73,6 +73,16 @@ export interface LockedRemoteRef {
 export interface Choices {
   readonly optional?: readonly OptionalComponent[];
   readonly variants?: readonly Variant[];
+  /** Components that cannot work without another (src/chart/requirements.ts). */
+  readonly requires?: readonly Requirement[];
+}
+
+/** `component` enabled without `needs` cannot work, for the reason `why`. */
+export interface Requirement {
+  readonly component: string;
+  readonly needs: string;
+  /** What in upstream's manifests makes it fail; printed in the error. */
+  readonly why: string;
 }
 
 /** A component's values whose non-default choices replace its path (docs/choices.md). */
@@ -217,6 +227,17 @@ export function readLock(path: string): UpstreamLock {
       );
     }
     names.add(o.name);
+  }
+  const requirements = new Set<string>();
+  for (const r of lock.choices?.requires ?? []) {
+    const key = `${r.component} needs ${r.needs}`;
+    if (r.component === r.needs || requirements.has(key)) {
+      throw new KfchartsError(
+        'lock-invalid',
+        `${path}: requirement '${key}' ${r.component === r.needs ? 'names one component twice' : 'is listed twice'}`,
+      );
+    }
+    requirements.add(key);
   }
   return lock;
 }

@@ -72,6 +72,10 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
   lines.push(
     `  install order: ${report.installOrder.releases.join(' → ')}; ${report.installOrder.violations.length} violation(s)`,
   );
+  const byo = report.bringYourOwn;
+  lines.push(
+    `  bring your own (${byo.off.join(', ')} off; issuer ${byo.issuer}): ${byo.objects} objects, ${byo.violations.length} install-order violations (${byo.alreadyInstalled} objects of theirs taken as already installed)${byo.absent.length > 0 ? `; not in this build: ${byo.absent.join(', ')}` : ''}${byo.renderFailures.length > 0 ? `; ${byo.renderFailures.length} chart(s) FAILED to render` : ''}`,
+  );
   lines.push(
     `  objects given helm.sh/resource-policy: keep (CRDs, Namespaces, PVCs): ${report.keepAnnotationsAdded} (allowed)`,
     `  namespaced objects upstream leaves without a namespace, rendered in default: ${report.defaultNamespacesAdded.length} (allowed)`,

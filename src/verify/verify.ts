@@ -18,17 +18,21 @@ import { findCharts, readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
 import type { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
-import { splitManifests } from '../manifest/object.ts';
 import { kindScope } from '../manifest/scope.ts';
 import { projectRoot } from '../paths.ts';
 import { createProgress } from '../progress.ts';
 import { checkInstallOrder, type OrderViolation } from '../release/order.ts';
-import { NO_DECISIONS, type ReleasePlan } from '../release/plan.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
 import { Helm } from '../tools/helm.ts';
 import { Kubectl } from '../tools/kubectl.ts';
 import { sha256 } from '../upstream/hash.ts';
 import { readLock } from '../upstream/lock.ts';
+import {
+  type BringYourOwnReport,
+  bringYourOwnFailures,
+  checkBringYourOwn,
+  renderBringYourOwn,
+} from './bring-your-own.ts';
 import { CHOICE_NAMESPACE, type ChoiceRenders, renderChoices, renderVariants } from './choices.ts';
 import { checkDeviations, type DeviationCheck } from './deviations.ts';
 import {
@@ -46,6 +50,7 @@ import {
   type ReleasePayload,
 } from './payload.ts';
 import { parseHelmOutput, type RenderedObject, renderChart, VERIFY_RELEASE } from './render.ts';
+import { chartOf, planOfRendered } from './rendered-plan.ts';
 
 export interface VerifyOptions extends BuildOptions {
   readonly deviationsFile?: string;
@@ -78,6 +83,11 @@ export interface VerifyReport {
   readonly payloads: { limitBytes: number; targetBytes: number; charts: ReleasePayload[] };
   /** Static install-order check over the release plan. */
   readonly installOrder: { releases: string[]; violations: OrderViolation[] };
+  /**
+   * The charts rendered with cert-manager, Istio, Knative Serving, Dex and oauth2-proxy off
+   * and the user's issuer, order-checked with those components' objects already installed.
+   */
+  readonly bringYourOwn: BringYourOwnReport;
   /** Objects rendered with `helm.sh/resource-policy: keep` added by the keep rules (the one allowed change). */
   readonly keepAnnotationsAdded: number;
   /** Namespaced objects upstream leaves without a namespace, rendered in `default`. */
@@ -349,7 +359,21 @@ async function verifyAgainst(
     );
   }
   // The order check again, now on the charts as written and rendered, not on the plan.
-  const violations = checkInstallOrder(planOfRendered(rendered, rebuilt));
+  const byName = new Map(rebuilt.components.map((c) => [c.component.name, c.component]));
+  const order = rebuilt.plan.releases.map((r) => r.name);
+  const violations = checkInstallOrder(
+    planOfRendered(
+      order.map((name) => ({ name, objects: rendered.filter((o) => chartOf(o) === name) })),
+      byName,
+    ),
+  );
+  // Bring your own infrastructure: the rest installs on what the user already runs.
+  const bringYourOwn = checkBringYourOwn(
+    await renderBringYourOwn(charts, chartsDir, helm, byName),
+    rendered,
+    order,
+    byName,
+  );
 
   const failures = [
     ...chartReports.filter((c) => !c.rendersIdentical).map((c) => `${c.chart}: two renders differ`),
@@ -367,6 +391,7 @@ async function verifyAgainst(
           `${p.chart}: release payload ${p.storedBytes} bytes exceeds Helm's ${RELEASE_LIMIT_BYTES}`,
       ),
     ...violations.map((v) => `install order: ${v.release}: ${v.object}: ${v.reason}`),
+    ...bringYourOwnFailures(bringYourOwn),
     ...hookFailures,
     ...optionalAtDefaults.map((k) => `${k}: an optional component renders at default values`),
     ...choiceComponents.flatMap((c) =>
@@ -405,6 +430,7 @@ async function verifyAgainst(
       charts: payloads,
     },
     installOrder: { releases: rebuilt.plan.releases.map((r) => r.name), violations },
+    bringYourOwn,
     keepAnnotationsAdded,
     defaultNamespacesAdded,
     controllerOwnedDropped,
@@ -537,36 +563,6 @@ function stripNamespace<T extends ParsedObject>(
     key: bare,
     value: value as unknown as Record<string, unknown>,
     text: o.text.replace(new RegExp(`^ {2}namespace: "?${namespace}"?\n`, 'm'), ''),
-  };
-}
-
-/** A release plan rebuilt from rendered objects: chart = release, in the build's order. */
-function planOfRendered(rendered: readonly RenderedObject[], rebuilt: BuildResult): ReleasePlan {
-  const order = rebuilt.plan.releases.map((r) => r.name);
-  const components = new Map(rebuilt.components.map((c) => [c.component.name, c.component]));
-  return {
-    decisions: NO_DECISIONS,
-    releases: order.map((name, index) => {
-      const mine = rendered.filter((o) => o.source.split('/')[0] === name);
-      const names = [...new Set(mine.map((o) => o.component))];
-      return {
-        name,
-        description: name,
-        index,
-        components: names.map((component) => ({
-          component: components.get(component) ?? {
-            name: component,
-            paths: [],
-            description: '',
-            optional: false,
-            derived: false,
-          },
-          objects: mine
-            .filter((o) => o.component === component)
-            .flatMap((o) => splitManifests(o.text, o.source)),
-        })),
-      };
-    }),
   };
 }
 

@@ -1,5 +1,27 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { envOf, type K8sObject, renderWith, schemaError } from './values-charts.ts';
+import { requirementChecks } from '../../src/chart/requirements.ts';
+import type { Component } from '../../src/components.ts';
+import { projectRoot } from '../../src/paths.ts';
+import { Helm } from '../../src/tools/helm.ts';
+import {
+  bringYourOwnViolations,
+  checkBringYourOwn,
+  renderBringYourOwn,
+} from '../../src/verify/bring-your-own.ts';
+import { parseHelmOutput, renderChart } from '../../src/verify/render.ts';
+import { tempDir } from './helpers.ts';
+import {
+  CHARTS,
+  envOf,
+  type K8sObject,
+  renderWith,
+  schemaError,
+  valuesCharts,
+} from './values-charts.ts';
 
 /**
  * Upstream's choices (docs/choices.md) beyond what `verify` compares with kustomize: Model
@@ -378,5 +400,187 @@ describe('choices: bring your own OIDC proxy (docs/choices.md)', () => {
       .filter((o) => /oauth2-proxy\.oauth2-proxy\.svc|dex\.auth\.svc/.test(JSON.stringify(o)))
       .map((o) => `${o.kind} ${o.metadata.namespace}/${o.metadata.name}`);
     expect(naming).toEqual(['ConfigMap istio-system/istio']);
+  });
+});
+
+/** stderr of `helm template` (Helm 4, then Helm 3) of a chart with `--set`; '' when it renders. */
+async function helmErrors(chart: string, set: readonly string[], skipSchema = false) {
+  const run = (helm: string) =>
+    promisify(execFile)(helm, [
+      'template',
+      'r',
+      chart,
+      ...set.flatMap((s) => ['--set', s]),
+      ...(skipSchema ? ['--skip-schema-validation'] : []),
+    ]).then(
+      () => '',
+      (error: { stderr?: string }) => String(error.stderr),
+    );
+  return Promise.all([run(new Helm().path), run(Helm.v3().path)]);
+}
+
+describe('choices: requirements (release data choices.requires)', () => {
+  const WHY =
+    "net-istio sends cluster-local traffic (KServe predictors' too) to Service istio-system/knative-local-gateway (its default local gateway: config-istio sets none), whose selector app=cluster-local-gateway, istio=cluster-local-gateway (overlays/gateways) matches only cluster-local-gateway's pods; without them that traffic reaches no pod";
+  const platform = async () => join(await valuesCharts(), 'kubeflow-platform');
+
+  it('the values schema of the chart holding both refuses knative-serving without cluster-local-gateway, oauth2-proxy without dex (exact Helm 4 and Helm 3 text)', async () => {
+    const [helm4, helm3] = await helmErrors(await platform(), [
+      'cluster-local-gateway.enabled=false',
+    ]);
+    // As printed by Helm 4.1.4 and Helm 3.17.2: neither prints the schema's description.
+    expect(helm4).toBe(
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- at '': 'allOf' failed\n  - at '/cluster-local-gateway/enabled': value must be true\n\n",
+    );
+    expect(helm3).toBe(
+      'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- cluster-local-gateway.enabled: cluster-local-gateway.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
+    );
+    const [dex4, dex3] = await helmErrors(await platform(), ['dex.enabled=false']);
+    expect(dex4).toBe(
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- at '': 'allOf' failed\n  - at '/dex/enabled': value must be true\n\n",
+    );
+    expect(dex3).toBe(
+      'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- dex.enabled: dex.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
+    );
+  });
+
+  it('with the schema skipped, the template fails naming both keys and why (Helm 4 and Helm 3)', async () => {
+    const errors = await helmErrors(
+      await platform(),
+      ['cluster-local-gateway.enabled=false'],
+      true,
+    );
+    for (const text of errors) {
+      expect(text).toContain(
+        `Error: execution error at (kubeflow-platform/templates/kfcharts-requires.yaml:6:4): knative-serving.enabled needs cluster-local-gateway.enabled (enable cluster-local-gateway or disable knative-serving): ${WHY}\n`,
+      );
+    }
+    for (const text of await helmErrors(await platform(), ['dex.enabled=false'], true)) {
+      expect(text).toContain(
+        "oauth2-proxy.enabled needs dex.enabled (enable dex or disable oauth2-proxy): oauth2-proxy's oauth2_proxy.cfg sends logins to /dex/auth",
+      );
+    }
+    // A component whose block is null is on, as for Helm's dependency condition.
+    const nulled = await helmErrors(
+      await platform(),
+      ['cluster-local-gateway.enabled=false', 'knative-serving=null'],
+      true,
+    );
+    for (const text of nulled) expect(text).toContain('knative-serving.enabled needs');
+  });
+
+  it('accepts both off, the one that needs the other off alone, and the defaults; a chart without cluster-local-gateway has no check', async () => {
+    const dir = await valuesCharts();
+    for (const set of [
+      ['cluster-local-gateway.enabled=false', 'knative-serving.enabled=false'],
+      ['knative-serving.enabled=false'],
+      ['oauth2-proxy.enabled=false'],
+      ['dex.enabled=false', 'oauth2-proxy.enabled=false'],
+      [],
+    ]) {
+      expect({ set, errors: await helmErrors(join(dir, 'kubeflow-platform'), set) }).toEqual({
+        set,
+        errors: ['', ''],
+      });
+    }
+    expect(
+      await schemaError({ 'cluster-local-gateway': { enabled: false } }, 'kubeflow-crds'),
+    ).toBe(undefined);
+  });
+
+  it('a reason with quotes, template text and printf verbs reaches the message verbatim', async () => {
+    // A chart of the generated check and the lookup helper it uses, from _kfcharts.tpl.
+    const why = 'a "quoted" {{ .Values.x }} %s %!d reason';
+    const chart = tempDir('requires');
+    mkdirSync(join(chart, 'templates'));
+    writeFileSync(join(chart, 'Chart.yaml'), 'apiVersion: v2\nname: requires\nversion: 0.1.0\n');
+    writeFileSync(
+      join(chart, 'values.yaml'),
+      'knative-serving: {enabled: true}\ncluster-local-gateway: {enabled: false}\n',
+    );
+    const helpers = readFileSync(join(projectRoot, 'charts/templates/_kfcharts.tpl'), 'utf8');
+    const start = helpers.indexOf('{{- define "kfcharts.lookup" -}}');
+    const lookup = helpers.slice(start, helpers.indexOf('{{- /*', start));
+    expect(lookup).toMatch(/^\{\{- define "kfcharts\.lookup"[\s\S]*\{\{- end -\}\}\n+$/);
+    writeFileSync(join(chart, 'templates/_lookup.tpl'), lookup);
+    writeFileSync(
+      join(chart, 'templates/kfcharts-requires.yaml'),
+      requirementChecks([{ component: 'knative-serving', needs: 'cluster-local-gateway', why }]),
+    );
+    for (const text of await helmErrors(chart, [])) {
+      expect(text).toContain(
+        `knative-serving.enabled needs cluster-local-gateway.enabled (enable cluster-local-gateway or disable knative-serving): ${why}\n`,
+      );
+    }
+  });
+});
+
+describe('choices: bring your own infrastructure, install order (verify)', () => {
+  it('with cert-manager, Istio, Knative Serving, Dex and oauth2-proxy off, the rest renders and installs in order on what they render at defaults; without that, it cannot', async () => {
+    const dir = await valuesCharts();
+    const helm = new Helm();
+    const components = new Map(
+      CHARTS.flatMap((chart) =>
+        readdirSync(join(dir, chart, 'charts')).map((c) => [c, { name: c } as Component] as const),
+      ),
+    );
+    const defaults = (
+      await Promise.all(
+        CHARTS.map(async (chart) =>
+          parseHelmOutput(await renderChart(helm, join(dir, chart)), chart),
+        ),
+      )
+    ).flat();
+    const render = await renderBringYourOwn(CHARTS, dir, helm, components);
+    expect(render.set).toEqual([
+      'cert-manager.enabled=false',
+      'istio-crds.enabled=false',
+      'istio.enabled=false',
+      'knative-serving.enabled=false',
+      'dex.enabled=false',
+      'oauth2-proxy.enabled=false',
+      'global.certManager.issuerRef.name=kfcharts-verify-issuer',
+    ]);
+    const report = checkBringYourOwn(render, defaults, CHARTS, components);
+    expect({ ...report, set: undefined }).toEqual({
+      off: ['cert-manager', 'istio-crds', 'istio', 'knative-serving', 'dex', 'oauth2-proxy'],
+      absent: [],
+      issuer: 'kfcharts-verify-issuer',
+      set: undefined,
+      // 26.03 renders 675 objects at defaults (upstream-26.03.test.ts): the 211 of the
+      // switched-off components are gone, nothing else.
+      objects: 464,
+      alreadyInstalled: 211,
+      renderFailures: [],
+      stillRendered: [],
+      otherIssuers: [],
+      violations: [],
+    });
+    expect(defaults.length).toBe(675);
+
+    // Nothing taken as installed: what the rest needs of them is reported.
+    const none = bringYourOwnViolations(render.rendered, [], CHARTS, components);
+    expect(none).toContainEqual({
+      release: 'kubeflow',
+      object: 'cert-manager.io/v1 Certificate kubeflow/admission-webhook-cert',
+      reason: 'no release installs the CRD of cert-manager.io/Certificate',
+    });
+    expect(none).toContainEqual({
+      release: 'kubeflow-platform',
+      object: 'networking.istio.io/v1alpha3 Gateway kubeflow/kubeflow-gateway',
+      reason: 'no release installs the CRD of networking.istio.io/Gateway',
+    });
+    // Their webhooks count as served only when their workloads are installed too.
+    const installed = defaults.filter((o) => render.off.includes(o.component));
+    const withoutIstiod = installed.filter(
+      (o) => o.key !== 'apps/v1 Deployment istio-system/istiod',
+    );
+    expect(withoutIstiod.length).toBe(installed.length - 1);
+    const unserved = bringYourOwnViolations(render.rendered, withoutIstiod, CHARTS, components);
+    expect(unserved.length).toBeGreaterThan(0);
+    for (const v of unserved)
+      expect(v.reason).toMatch(
+        /^webhook .* intercepts its pods and no release serves istio-system\/istiod /,
+      );
   });
 });

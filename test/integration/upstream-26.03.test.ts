@@ -7,6 +7,7 @@ import { mapConcurrent } from '../../src/progress.ts';
 import { checkInstallOrder } from '../../src/release/order.ts';
 import type { PlannedRelease, ReleasePlan } from '../../src/release/plan.ts';
 import { Helm } from '../../src/tools/helm.ts';
+import { readLock, releaseDataPath } from '../../src/upstream/lock.ts';
 import type { VerifyReport } from '../../src/verify/verify.ts';
 import { choiceCounts, runCli, snapshot, tempDir } from './helpers.ts';
 
@@ -91,6 +92,20 @@ describe('kubeflow/manifests 26.03', () => {
     );
     expect(report.installOrder.releases).toEqual(CHARTS);
     expect(report.installOrder.violations).toEqual([]);
+  });
+
+  it('bring your own: with cert-manager, Istio and its CRDs, Knative Serving, Dex and oauth2-proxy off, the rest installs in order on theirs (docs/choices.md)', () => {
+    // 675 objects at defaults: the 211 of the switched-off components are gone, nothing else.
+    expect(report.bringYourOwn).toMatchObject({
+      off: ['cert-manager', 'istio-crds', 'istio', 'knative-serving', 'dex', 'oauth2-proxy'],
+      absent: [],
+      objects: 464,
+      alreadyInstalled: 211,
+      renderFailures: [],
+      stillRendered: [],
+      otherIssuers: [],
+      violations: [],
+    });
   });
 
   it('every component renders exactly its own kustomize build', () => {
@@ -207,7 +222,7 @@ describe('kubeflow/manifests 26.03', () => {
     }
   });
 
-  it('each component can be switched off, removing exactly its objects (CRDs included)', async () => {
+  it('each component can be switched off, removing exactly its objects (CRDs included), with those that need it', async () => {
     const all = new Map<string, string[]>();
     for (const chart of CHARTS) all.set(chart, sources(await render(chart)));
     expect([...all.values()].reduce((n, s) => n + s.length, 0)).toBe(675);
@@ -218,10 +233,22 @@ describe('kubeflow/manifests 26.03', () => {
     );
     // Every component is in at least one chart.
     expect(new Set(jobs.map((j) => j.component)).size).toBe(components.length);
+    // A component another one needs (release data choices.requires) goes off with it.
+    const requires = readLock(releaseDataPath('26.03')).choices?.requires ?? [];
+    const needing = (c: string): string[] =>
+      requires.filter((r) => r.needs === c).flatMap((r) => [r.component, ...needing(r.component)]);
+    expect(needing('cluster-local-gateway')).toEqual(['knative-serving']);
+    expect(needing('dex')).toEqual(['oauth2-proxy']);
     await mapConcurrent(jobs, 2, async ({ component, chart }) => {
-      const without = sources(await render(chart, [`${component}.enabled=false`]));
+      const off = [component, ...needing(component)];
+      const without = sources(
+        await render(
+          chart,
+          off.map((c) => `${c}.enabled=false`),
+        ),
+      );
       const expected = (all.get(chart) ?? []).filter(
-        (s) => !s.startsWith(`${chart}/charts/${component}/`),
+        (s) => !off.some((c) => s.startsWith(`${chart}/charts/${c}/`)),
       );
       expect(expected.length).toBeLessThan(all.get(chart)?.length ?? 0);
       expect({ component, chart, sources: without }).toEqual({
@@ -230,6 +257,8 @@ describe('kubeflow/manifests 26.03', () => {
         sources: expected,
       });
     });
+    // Alone, the chart holding both refuses it (test/integration/choices.test.ts: the text).
+    await expect(render('kubeflow-platform', ['dex.enabled=false'])).rejects.toThrow();
   });
 
   it('katib.enabled=false removes exactly the 30 Katib objects (3 CRDs, 27 others)', async () => {

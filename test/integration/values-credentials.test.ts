@@ -197,7 +197,8 @@ describe.each(TAGS)('upstream %s', (tag) => {
       'dex.staticPasswords.hash',
       { dex: { staticPasswords: { hash: `$2y$10$${'a'.repeat(53)}` } } },
     ],
-    ['dex off', { dex: { enabled: false } }],
+    // Not Dex alone: oauth2-proxy needs it (release data choices.requires).
+    ['dex and oauth2-proxy off', { dex: { enabled: false }, 'oauth2-proxy': { enabled: false } }],
     [
       'external database only',
       { global: { database: { external: true, host: 'db', password: 'p' } } },

@@ -60,6 +60,29 @@ describe('readLock', () => {
     ]);
   });
 
+  it('refuses a requirement listed twice or naming one component twice, naming it', () => {
+    const lock = parse(readFileSync(releaseDataPath('26.03'), 'utf8')) as UpstreamLock;
+    const requires = lock.choices?.requires ?? [];
+    expect(requires.map((r) => `${r.component} needs ${r.needs}`)).toEqual([
+      'knative-serving needs cluster-local-gateway',
+      'oauth2-proxy needs dex',
+    ]);
+    const withRequires = (list: unknown[]) =>
+      writeLock(stringify({ ...lock, choices: { ...lock.choices, requires: list } }));
+    const twice = thrown(() => readLock(withRequires([...requires, requires[0]])));
+    expect(twice.code).toBe('lock-invalid');
+    expect(twice.message).toContain(
+      "requirement 'knative-serving needs cluster-local-gateway' is listed twice",
+    );
+    const self = { component: 'dex', needs: 'dex', why: 'a component that needs itself' };
+    expect(thrown(() => readLock(withRequires([self]))).message).toContain(
+      "requirement 'dex needs dex' names one component twice",
+    );
+    // A reason is one line: it is printed in an error message.
+    const multiline = { ...self, needs: 'istio', why: 'first line\nsecond line of it' };
+    expect(thrown(() => readLock(withRequires([multiline]))).code).toBe('lock-invalid');
+  });
+
   it('pins 26.03 and v1.11.0; the newest is the default', () => {
     expect(pinnedTags()).toEqual(['v1.11.0', '26.03']);
     expect(pinnedReleasePath(undefined)).toBe(releaseDataPath('26.03'));
