@@ -428,19 +428,25 @@ describe('choices: requirements (release data choices.requires)', () => {
     const [helm4, helm3] = await helmErrors(await platform(), [
       'cluster-local-gateway.enabled=false',
     ]);
-    // As printed by Helm 4.1.4 and Helm 3.17.2: neither prints the schema's description.
+    // As printed by Helm 4.1.4 and Helm 3.17.2: neither prints a schema's description, both
+    // print an enum's values, and the second (impossible for a boolean) is the reason.
+    const head =
+      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n";
+    const reason = (component: string, needs: string, why: string) =>
+      `true, as ${component}.enabled needs ${needs}.enabled: ${why}`;
+    const clg = reason('knative-serving', 'cluster-local-gateway', WHY);
     expect(helm4).toBe(
-      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- at '': 'allOf' failed\n  - at '/cluster-local-gateway/enabled': value must be true\n\n",
+      `${head}- at '': 'allOf' failed\n  - at '/cluster-local-gateway/enabled': value must be one of true, '${clg.replaceAll("'", "\\'")}'\n\n`,
     );
     expect(helm3).toBe(
-      'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- cluster-local-gateway.enabled: cluster-local-gateway.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
+      `${head}- (root): Must validate "then" as "if" was valid\n- cluster-local-gateway.enabled: cluster-local-gateway.enabled must be one of the following: true, "${clg}"\n- (root): Must validate all the schemas (allOf)\n\n`,
     );
     const [dex4, dex3] = await helmErrors(await platform(), ['dex.enabled=false']);
-    expect(dex4).toBe(
-      "Error: values don't meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- at '': 'allOf' failed\n  - at '/dex/enabled': value must be true\n\n",
+    expect(dex4).toContain(
+      "- at '/dex/enabled': value must be one of true, 'true, as oauth2-proxy.enabled needs dex.enabled: oauth2-proxy\\'s oauth2_proxy.cfg sends logins to /dex/auth",
     );
-    expect(dex3).toBe(
-      'Error: values don\'t meet the specifications of the schema(s) in the following chart(s):\nkubeflow-platform:\n- (root): Must validate "then" as "if" was valid\n- dex.enabled: dex.enabled does not match: true\n- (root): Must validate all the schemas (allOf)\n\n',
+    expect(dex3).toContain(
+      '- dex.enabled: dex.enabled must be one of the following: true, "true, as oauth2-proxy.enabled needs dex.enabled: oauth2-proxy\'s oauth2_proxy.cfg sends logins to /dex/auth',
     );
   });
 
