@@ -8,6 +8,7 @@ import type { OptionalComponent, Variant } from '../upstream/lock.ts';
 import type { UpstreamTree } from '../upstream/resolve.ts';
 import { type ParsedObject, toParsedObjects } from './objects.ts';
 import { parseHelmOutput, type RenderedObject, renderChart } from './render.ts';
+import { variantSet } from './variant-values.ts';
 
 /**
  * The proof of upstream's choices (docs/choices.md), independent of the build's handling
@@ -80,6 +81,8 @@ export interface VariantRender {
   readonly expected: ParsedObject[];
   /** The component's objects in every chart that holds it, rendered with `set`. */
   readonly rendered: RenderedObject[];
+  /** Every object of each chart that holds it, rendered with `set` (for the swapped example/). */
+  readonly charts: ReadonlyMap<string, RenderedObject[]>;
 }
 
 /**
@@ -102,7 +105,7 @@ export async function renderVariants(
       .map((p, i) => ({
         component: v.component,
         path: p.path,
-        when: p.when,
+        set: variantSet(v, p.when),
         name: `variant:${v.component}:${i}`,
       })),
   );
@@ -113,16 +116,15 @@ export async function renderVariants(
   );
   const renders: VariantRender[] = [];
   for (const [i, e] of entries.entries()) {
-    const set = Object.entries(e.when).map(([k, v]) => `${e.component}.${k}=${v}`);
+    const set = e.set;
     const rendered: RenderedObject[] = [];
+    const whole = new Map<string, RenderedObject[]>();
     for (const chart of charts) {
       const dir = join(chartsDir, chart);
       if (!existsSync(join(dir, 'charts', e.component))) continue;
-      rendered.push(
-        ...parseHelmOutput(await renderChart(helm, dir, set), chart).filter(
-          (o) => o.component === e.component,
-        ),
-      );
+      const objects = parseHelmOutput(await renderChart(helm, dir, set), chart);
+      whole.set(chart, objects);
+      rendered.push(...objects.filter((o) => o.component === e.component));
     }
     renders.push({
       component: e.component,
@@ -130,6 +132,7 @@ export async function renderVariants(
       set,
       expected: toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`),
       rendered,
+      charts: whole,
     });
   }
   return renders;
