@@ -5,6 +5,7 @@ import { isScalar, isSeq, parseDocument } from 'yaml';
 import { EXAMPLE_PATH } from '../components.ts';
 import { isKfchartsError, KfchartsError } from '../errors.ts';
 import { findKustomizationFile } from '../kustomize/kustomization.ts';
+import { splitDocuments } from '../manifest/object.ts';
 import { createProgress, mapConcurrent } from '../progress.ts';
 import { RESOURCE_POLICY } from '../rules/keep.ts';
 import type { Kubectl } from '../tools/kubectl.ts';
@@ -188,6 +189,18 @@ export async function buildSwappedExamples(
   return builds;
 }
 
+export interface SwappedExampleChecks {
+  /** The release data's deviations, as for the default example/. */
+  readonly known: readonly KnownDeviation[];
+  /** Keys of rendered objects of the keep rules' kinds that lack the annotation. */
+  readonly withoutKeep?: readonly string[];
+  /**
+   * Documents already parsed (the default example/'s, by their text): a document's parse
+   * depends on its text alone, and most of a swapped example/ is byte for byte example/.
+   */
+  readonly parsed?: ReadonlyMap<string, readonly ParsedObject[]>;
+}
+
 /**
  * A swapped example/ against the charts rendered with its values (`rendered`: every
  * chart's objects, the allowed changes already taken back as for the default example/),
@@ -196,9 +209,7 @@ export async function buildSwappedExamples(
 export function compareSwappedExample(
   build: SwappedExampleBuild,
   rendered: readonly ParsedObject[],
-  known: readonly KnownDeviation[],
-  /** Keys of rendered objects of the keep rules' kinds that lack the annotation. */
-  withoutKeep: readonly string[] = [],
+  { known, withoutKeep = [], parsed }: SwappedExampleChecks,
 ): SwappedExampleReport {
   const base = {
     component: build.component,
@@ -222,8 +233,12 @@ export function compareSwappedExample(
     };
   }
   const what = `${EXAMPLE_PATH}/ with ${build.path}`;
+  const source = `kustomize build ${what}`;
+  const expected = splitDocuments(build.yaml).flatMap(
+    (doc) => parsed?.get(doc)?.map((o) => ({ ...o, source })) ?? toParsedObjects(doc, source),
+  );
   const comparison = compareObjectSets(
-    indexByKey(toParsedObjects(build.yaml, `kustomize build ${what}`), `kustomize build ${what}`),
+    indexByKey(expected, source),
     indexByKey(rendered, `all rendered charts with ${build.set.join(',')}`),
   );
   const { explained, unexplained, stale } = checkDeviations(comparison, known);

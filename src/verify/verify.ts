@@ -332,6 +332,10 @@ async function verifyAgainst(
   // example/ with each variant in place of its component's line, against the charts
   // rendered with its values: the charts holding the component from the variant's renders,
   // the others from the default ones, the same changes allowed as for example/.
+  const exampleDocuments = new Map<string, ParsedObject[]>();
+  for (const o of expectedByComponent.get(EXAMPLE_PATH) ?? []) {
+    exampleDocuments.set(o.text, [...(exampleDocuments.get(o.text) ?? []), o]);
+  }
   const exampleVariants = swappedExamples.map((build) => {
     const v = variants.find((r) => r.component === build.component && r.path === build.path);
     if (!v) {
@@ -357,8 +361,13 @@ async function verifyAgainst(
     return compareSwappedExample(
       build,
       objects.map((o) => withoutAllowedChanges(o, upstream, namespacedByBuild, keepKinds)),
-      knownDeviations,
-      objects.filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o)).map((o) => o.key),
+      {
+        known: knownDeviations,
+        withoutKeep: objects
+          .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
+          .map((o) => o.key),
+        parsed: exampleDocuments,
+      },
     );
   });
 

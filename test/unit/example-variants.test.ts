@@ -127,7 +127,7 @@ describe('example/ with a variant in place of the default line (src/verify/examp
     expect(toParsedObjects(ok?.yaml ?? '', 'x')[2]?.value).toMatchObject({ data: { k: 'kind' } });
     expect(refused?.yaml).toBe('');
     expect(refused?.error).toContain('may not add resource with an already registered id');
-    const report = compareSwappedExample(refused as SwappedExampleBuild, [], []);
+    const report = compareSwappedExample(refused as SwappedExampleBuild, [], { known: [] });
     expect(swappedExampleFailures(report)).toEqual([
       expect.stringMatching(
         /^example\/ with common\/proxy\/overlays\/ambient in place of common\/proxy\/overlays\/dex-only \(proxy\.mode=ambient\): kustomize refuses it: .*already registered id: Namespace\.v1\.\[noGrp\]\/auth/s,
@@ -139,23 +139,25 @@ describe('example/ with a variant in place of the default line (src/verify/examp
 
   it('fails on a rendered object that differs from the swapped example/, naming object and field', () => {
     const yaml = [cm('proxy', 'kind'), ns('auth')].join('---\n');
-    const same = compareSwappedExample(built(yaml), toParsedObjects(yaml, 'charts'), []);
+    const same = compareSwappedExample(built(yaml), toParsedObjects(yaml, 'charts'), { known: [] });
     expect(same).toMatchObject({ expected: 2, actual: 2, unexplained: [], explained: [] });
     expect(swappedExampleFailures(same)).toEqual([]);
 
     // The charts rendered the default's ConfigMap: what a wrong --set key would do.
     const rendered = toParsedObjects([cm('proxy', 'dex'), ns('auth')].join('---\n'), 'charts');
-    const differs = compareSwappedExample(built(yaml), rendered, []);
+    const differs = compareSwappedExample(built(yaml), rendered, { known: [] });
+    // The default example/'s parsed documents reused by text: the same verdict, the
+    // documents example/ does not have (the variant's ConfigMap) parsed anew.
+    const parsed = new Map([[ns('auth'), toParsedObjects(ns('auth'), 'example')]]);
+    expect(compareSwappedExample(built(yaml), rendered, { known: [], parsed })).toEqual(differs);
     expect(swappedExampleFailures(differs)).toEqual([
       'example/ with common/proxy/overlays/kind in place of common/proxy/overlays/dex-only (proxy.m2m=kind): v1 ConfigMap auth/proxy /data/k: example/ has "kind", charts have "dex"',
     ]);
     // An object missing from the charts, and a Namespace without keep.
-    const missing = compareSwappedExample(
-      built(yaml),
-      rendered.slice(0, 1),
-      [],
-      ['v1 Namespace auth'],
-    );
+    const missing = compareSwappedExample(built(yaml), rendered.slice(0, 1), {
+      known: [],
+      withoutKeep: ['v1 Namespace auth'],
+    });
     expect(swappedExampleFailures(missing)).toEqual([
       'example/ with common/proxy/overlays/kind in place of common/proxy/overlays/dex-only (proxy.m2m=kind): v1 Namespace auth: in example/ but not rendered',
       'example/ with common/proxy/overlays/kind in place of common/proxy/overlays/dex-only (proxy.m2m=kind): v1 ConfigMap auth/proxy /data/k: example/ has "kind", charts have "dex"',
@@ -174,7 +176,7 @@ describe('example/ with a variant in place of the default line (src/verify/examp
     };
     const other: KnownDeviation = { ...deviation, object: 'v1 ConfigMap auth/elsewhere' };
     const rendered = toParsedObjects([cm('proxy', 'dex'), ns('auth')].join('---\n'), 'charts');
-    const report = compareSwappedExample(built(yaml), rendered, [deviation, other]);
+    const report = compareSwappedExample(built(yaml), rendered, { known: [deviation, other] });
     expect(report.explained).toEqual([
       { object: 'v1 ConfigMap auth/proxy', pointer: '/data/k', reason: 'test' },
     ]);
@@ -182,7 +184,9 @@ describe('example/ with a variant in place of the default line (src/verify/examp
     expect(report.absent).toHaveLength(1);
     expect(swappedExampleFailures(report)).toEqual([]);
     // The deviation matches its exact values only.
-    const changed = compareSwappedExample(built(yaml), rendered, [{ ...deviation, charts: 'x' }]);
+    const changed = compareSwappedExample(built(yaml), rendered, {
+      known: [{ ...deviation, charts: 'x' }],
+    });
     expect(changed.unexplained).toHaveLength(1);
   });
 });
