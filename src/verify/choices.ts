@@ -9,6 +9,7 @@ import type { OptionalComponent, Variant } from '../upstream/lock.ts';
 import type { UpstreamTree } from '../upstream/resolve.ts';
 import { type ParsedObject, toParsedObjects } from './objects.ts';
 import { parseHelmOutput, type RenderedObject, renderChart } from './render.ts';
+import { variantSet } from './variant-values.ts';
 
 /**
  * The proof of upstream's choices (docs/choices.md), independent of the build's handling
@@ -92,10 +93,19 @@ export interface VariantRender {
    * render differently from the defaults (other than `sharedNamespaces`); must be none.
    */
   readonly otherChanges: readonly string[];
+  /** Every object of each chart rendered with `set` (for the swapped example/). */
+  readonly charts: ReadonlyMap<string, RenderedObject[]>;
 }
 
 export interface SharedNamespace {
+  /** Its key, e.g. `v1 Namespace kubeflow`. */
   readonly name: string;
+  /** The variant build's own copy: its name and labels; the labels it drops (release data). */
+  readonly variant: {
+    readonly name: string;
+    readonly labels: Readonly<Record<string, unknown>>;
+    readonly remove: readonly string[];
+  };
   /** The component that renders it. */
   readonly owner: string;
   /** Its default render with the variant's labels over its own. */
@@ -127,6 +137,7 @@ export async function renderVariants(
         path: p.path,
         when: p.when,
         removeLabels: p.removeLabels ?? {},
+        set: variantSet(v, p.when),
         name: `variant:${v.component}:${i}`,
       })),
   );
@@ -147,10 +158,7 @@ export async function renderVariants(
     return cached;
   };
   for (const [i, e] of entries.entries()) {
-    // Read from the release data here, not from the build: a global value's key.
-    const set = Object.entries(e.when).map(
-      ([k, v]) => `${e.global ? 'global.' : ''}${e.component}.${k}=${v}`,
-    );
+    const set = e.set;
     const expected = toParsedObjects(outputs[i]?.yaml ?? '', `kustomize build ${e.path}`);
     // A global value reaches every subchart of every chart: all are rendered with it.
     const holding = charts.filter(
@@ -177,12 +185,11 @@ export async function renderVariants(
         const kept = Object.entries((metadata.labels ?? {}) as Record<string, unknown>).filter(
           ([k]) => !(e.removeLabels[name] ?? []).includes(k),
         );
-        const labels = {
-          ...Object.fromEntries(kept),
-          ...((ns.value.metadata as { labels?: object } | undefined)?.labels ?? {}),
-        };
+        const own = (ns.value.metadata as { labels?: Record<string, unknown> } | undefined)?.labels;
+        const labels = { ...Object.fromEntries(kept), ...(own ?? {}) };
         sharedNamespaces.push({
           name: ns.key,
+          variant: { name, labels: own ?? {}, remove: e.removeLabels[name] ?? [] },
           owner: other.component,
           expected: { ...owned, metadata: { ...metadata, labels } },
           rendered: other.value,
@@ -217,6 +224,7 @@ export async function renderVariants(
       rendered,
       sharedNamespaces,
       otherChanges: otherChanges.sort(),
+      charts: new Map(renderedByChart.map(({ chart, all }) => [chart, all])),
     });
   }
   return renders;

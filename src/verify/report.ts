@@ -66,6 +66,21 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
       `${ex.unexplained.length} unexplained, ${ex.stale.length} stale`,
   );
   for (const d of ex.explained) lines.push(`    known: ${d.object} ${d.pointer}`);
+  for (const v of report.choices.examples) {
+    const head = `  example/ with ${v.path} in place of ${v.replaced.join(', ')} (${v.set.join(',')}):`;
+    lines.push(
+      v.error !== undefined
+        ? `${head} kustomize REFUSES it`
+        : `${head} ${v.expected} ${v.expected === v.actual ? '=' : '!='} ${v.actual}, ` +
+            `${v.explained.length} known deviation(s), ${v.unexplained.length} unexplained` +
+            (v.absent.length > 0 ? `, ${v.absent.length} listed deviation(s) not occurring` : ''),
+    );
+    if (v.namespaces.length > 0) {
+      lines.push(
+        `    re-declared Namespace(s) ${v.namespaces.join(', ')} applied as label patches onto their owners`,
+      );
+    }
+  }
   lines.push(
     `  rebuild: ${report.rebuild.identical ? 'byte-identical to dist/charts' : `${report.rebuild.differingFiles.length} files differ from dist/charts`}`,
   );

@@ -16,7 +16,7 @@ import {
 } from '../chart/controller-owned.ts';
 import { findCharts, readChartFiles } from '../chart/write.ts';
 import { EXAMPLE_PATH } from '../components.ts';
-import type { KfchartsError } from '../errors.ts';
+import { KfchartsError } from '../errors.ts';
 import { kustomizeAll } from '../kustomize/build.ts';
 import { kindScope } from '../manifest/scope.ts';
 import { projectRoot } from '../paths.ts';
@@ -35,6 +35,13 @@ import {
 } from './bring-your-own.ts';
 import { CHOICE_NAMESPACE, type ChoiceRenders, renderChoices, renderVariants } from './choices.ts';
 import { checkDeviations, type DeviationCheck } from './deviations.ts';
+import {
+  buildSwappedExamples,
+  compareSwappedExample,
+  exampleSwaps,
+  type SwappedExampleReport,
+  swappedExampleFailures,
+} from './example-variants.ts';
 import {
   compareObjectSets,
   indexByKey,
@@ -122,6 +129,11 @@ export interface VerifyReport {
       /** Global values: other components' objects that differ from the defaults (none). */
       otherChanges: readonly string[];
     })[];
+    /**
+     * Each variant path: example/ with it in place of its component's line, built by
+     * kustomize as one, against every chart rendered with the variant's values.
+     */
+    examples: SwappedExampleReport[];
   };
   readonly failures: string[];
 }
@@ -169,7 +181,24 @@ async function verifyAgainst(
   // The choices' own builds and renders (docs/choices.md) run beside example/'s build, the
   // longest single one, which keeps one core busy.
   const kubectl = options.kubectl ?? new Kubectl();
-  const [example, choices, variants] = await Promise.all([
+  const swaps = exampleSwaps(
+    releaseData?.choices?.variants ?? [],
+    new Map(
+      rebuilt.components
+        .filter(({ component }) => !component.optional)
+        .map(({ component }) => [component.name, component.paths] as const),
+    ),
+    rebuilt.tree.dir,
+  );
+  const variantRenders = renderVariants(
+    releaseData?.choices?.variants ?? [],
+    rebuilt.tree,
+    charts,
+    chartsDir,
+    helm,
+    kubectl,
+  );
+  const [example, choices, variants, swappedExamples] = await Promise.all([
     kustomizeAll([{ name: EXAMPLE_PATH, path: EXAMPLE_PATH }], rebuilt.tree, {
       kubectl,
       cacheDir: undefined,
@@ -183,13 +212,18 @@ async function verifyAgainst(
       helm,
       kubectl,
     ),
-    renderVariants(
-      releaseData?.choices?.variants ?? [],
-      rebuilt.tree,
-      charts,
-      chartsDir,
-      helm,
-      kubectl,
+    variantRenders,
+    // After the variants' own builds: which Namespaces a variant re-declares that another
+    // component renders decides how its example/ is swapped (example-variants.ts).
+    variantRenders.then((renders) =>
+      buildSwappedExamples(
+        swaps.map((swap) => {
+          const shared = renders.find((r) => r.path === swap.path)?.sharedNamespaces ?? [];
+          return shared.length > 0 ? { ...swap, namespaces: shared.map((n) => n.variant) } : swap;
+        }),
+        rebuilt.tree.dir,
+        kubectl,
+      ),
     ),
   ]);
   // Optional components are off at defaults: compared only in the render with them on.
@@ -319,12 +353,52 @@ async function verifyAgainst(
     exampleExpected,
     indexByKey(restored, 'all rendered charts'),
   );
-  const deviations = checkDeviations(
-    exampleComparison,
-    // The release data the build checked its rules against (upstream/<tag>.yaml), or
-    // another file given with --deviations.
-    (options.deviationsFile ? readLock(options.deviationsFile) : releaseData)?.deviations ?? [],
-  );
+  // The release data the build checked its rules against (upstream/<tag>.yaml), or
+  // another file given with --deviations.
+  const knownDeviations =
+    (options.deviationsFile ? readLock(options.deviationsFile) : releaseData)?.deviations ?? [];
+  const deviations = checkDeviations(exampleComparison, knownDeviations);
+  // example/ with each variant in place of its component's line, against the charts
+  // rendered with its values: the charts holding the component from the variant's renders,
+  // the others from the default ones, the same changes allowed as for example/.
+  const exampleDocuments = new Map<string, ParsedObject[]>();
+  for (const o of expectedByComponent.get(EXAMPLE_PATH) ?? []) {
+    exampleDocuments.set(o.text, [...(exampleDocuments.get(o.text) ?? []), o]);
+  }
+  const exampleVariants = swappedExamples.map((build) => {
+    const v = variants.find((r) => r.component === build.component && r.path === build.path);
+    if (!v) {
+      throw new KfchartsError(
+        'verify-failed',
+        `variant (${build.set.join(',')}, ${build.path}): built as example/ but never rendered`,
+      );
+    }
+    const upstream = new Map([
+      ...rebuilt.components
+        .filter(({ component }) => component.name !== build.component)
+        .flatMap(({ component }) =>
+          (expectedByComponent.get(component.name) ?? []).map((o) => [o.key, o] as const),
+        ),
+      ...v.expected.map((o) => [o.key, o] as const),
+    ]);
+    const objects = charts.flatMap((chart) => {
+      const mine = v.charts.get(chart);
+      return mine
+        ? mine.filter((o) => !isUpgradeHook(o, chart))
+        : rendered.filter((o) => o.source.split('/')[0] === chart);
+    });
+    return compareSwappedExample(
+      build,
+      objects.map((o) => withoutAllowedChanges(o, upstream, namespacedByBuild, keepKinds)),
+      {
+        known: knownDeviations,
+        withoutKeep: objects
+          .filter((o) => keepKinds.has(String(o.value.kind)) && !hasKeep(o))
+          .map((o) => o.key),
+        parsed: exampleDocuments,
+      },
+    );
+  });
 
   const lint: VerifyReport['lint'] = [];
   const helm3 = options.helm3 === undefined ? Helm.v3() : options.helm3;
@@ -414,6 +488,7 @@ async function verifyAgainst(
             `variant (${v.set.join(',')}, ${v.path}): ${n.name} (rendered by ${n.owner}) is not its default with the variant's labels: expected ${JSON.stringify(n.expected)}, rendered ${JSON.stringify(n.rendered ?? null)}`,
         ),
     ),
+    ...exampleVariants.flatMap((r) => swappedExampleFailures(r)),
   ];
   return {
     ok: failures.length === 0,
@@ -451,6 +526,7 @@ async function verifyAgainst(
           equal: isDeepStrictEqual(n.expected, n.rendered),
         })),
       })),
+      examples: exampleVariants,
     },
     failures,
   };
@@ -542,6 +618,25 @@ function compareRendered(
     ],
     textDiffers: textDifferences(expected, actual),
   };
+}
+
+/**
+ * A rendered object with the changes allowed at defaults taken back, in the order the
+ * comparison with example/ takes them (`default` namespace, keep, controller-owned fields).
+ */
+function withoutAllowedChanges(
+  o: RenderedObject,
+  upstream: ReadonlyMap<string, ParsedObject>,
+  namespacedByBuild: ReadonlySet<string>,
+  keepKinds: ReadonlySet<string>,
+): RenderedObject {
+  const renamespaced = stripDefaultNamespace(o, upstream, namespacedByBuild);
+  const stripped = stripAddedKeep(renamespaced, upstream.get(renamespaced.key), keepKinds);
+  const u = upstream.get(stripped.key);
+  const pointers = u ? droppableFields(u.value) : [];
+  return u && pointers.length > 0 && lacksExactly(stripped, u, pointers)
+    ? { ...stripped, value: u.value, text: u.text }
+    : stripped;
 }
 
 /** The rendered object without `namespace: <ns>` when upstream has it without one. */

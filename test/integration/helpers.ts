@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { create } from 'tar';
 import { expect } from 'vitest';
+import { readLock } from '../../src/upstream/lock.ts';
 import type { VerifyReport } from '../../src/verify/verify.ts';
 
 export const projectRoot = resolve(import.meta.dirname, '../..');
@@ -197,4 +198,45 @@ export function choiceCounts(report: VerifyReport): {
       v.extra,
     ]),
   };
+}
+
+/**
+ * verify's example/ with each variant path in place of its component's line (docs/choices.md)
+ * as `[values, path, replaced, expected, rendered, explained objects]`, after checking that
+ * kustomize built each, that nothing is missing, extra or unexplained, and that every
+ * variant path of the release data `upstream/<tag>.yaml` is there, in its order.
+ */
+export function exampleVariantCounts(
+  report: VerifyReport,
+  tag: string,
+): (string | number | readonly string[])[][] {
+  const data = readLock(join(projectRoot, 'upstream', `${tag}.yaml`));
+  expect(report.choices.examples.map((e) => e.path)).toEqual(
+    (data.choices?.variants ?? []).flatMap((v) => v.paths.map((p) => p.path)),
+  );
+  for (const e of report.choices.examples) {
+    expect({
+      path: e.path,
+      error: e.error,
+      missing: e.missing,
+      extra: e.extra,
+      unexplained: e.unexplained,
+      withoutKeep: e.withoutKeep,
+    }).toEqual({
+      path: e.path,
+      error: undefined,
+      missing: [],
+      extra: [],
+      unexplained: [],
+      withoutKeep: [],
+    });
+  }
+  return report.choices.examples.map((e) => [
+    e.set.join(','),
+    e.path,
+    e.replaced,
+    e.expected,
+    e.actual,
+    e.explained.map((d) => d.object),
+  ]);
 }

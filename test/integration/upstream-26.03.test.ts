@@ -9,7 +9,7 @@ import type { PlannedRelease, ReleasePlan } from '../../src/release/plan.ts';
 import { Helm } from '../../src/tools/helm.ts';
 import { readLock, releaseDataPath } from '../../src/upstream/lock.ts';
 import type { VerifyReport } from '../../src/verify/verify.ts';
-import { choiceCounts, runCli, snapshot, tempDir } from './helpers.ts';
+import { choiceCounts, exampleVariantCounts, runCli, snapshot, tempDir } from './helpers.ts';
 
 /**
  * The real thing: kubeflow/manifests 26.03 from ../shared/upstream, built, rendered and
@@ -184,6 +184,65 @@ describe('kubeflow/manifests 26.03', () => {
       ['oauth2-proxy.m2m=eks', 15, 15, [], []],
       ['pipelines.definitionStorage=kubernetes', 139, 139, [], []],
     ]);
+  });
+
+  it('equals example/ built as one with each variant in place of its line, rendered with its values (docs/choices.md)', () => {
+    // Counts by hand: example/'s 675 less the component's default build (istio 37,
+    // oauth2-proxy 14, pipelines 133) plus the variant's (the test before); ambient's
+    // Namespaces are its owners' (label patches), so 39 of its objects add.
+    const jobset = ['apiextensions.k8s.io/v1 CustomResourceDefinition jobsets.jobset.x-k8s.io'];
+    expect(exampleVariantCounts(report, '26.03')).toEqual([
+      [
+        'global.istio.platform=gke',
+        'common/istio/istio-install/overlays/gke',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        675,
+        675,
+        jobset,
+      ],
+      [
+        'global.istio.mode=ambient',
+        'common/istio/istio-install/overlays/ambient-oauth2-proxy',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        677,
+        677,
+        jobset,
+      ],
+      [
+        'global.istio.mode=ambient,global.istio.platform=gke',
+        'common/istio/istio-install/overlays/ambient-oauth2-proxy-gke',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        677,
+        677,
+        jobset,
+      ],
+      [
+        'oauth2-proxy.m2m=kind',
+        'common/oauth2-proxy/overlays/m2m-dex-and-kind',
+        ['common/oauth2-proxy/overlays/m2m-dex-only'],
+        679,
+        679,
+        jobset,
+      ],
+      [
+        'oauth2-proxy.m2m=eks',
+        'common/oauth2-proxy/overlays/m2m-dex-and-eks',
+        ['common/oauth2-proxy/overlays/m2m-dex-only'],
+        676,
+        676,
+        jobset,
+      ],
+      [
+        'pipelines.definitionStorage=kubernetes',
+        'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user-k8s-native',
+        ['applications/pipeline/overlays'],
+        681,
+        681,
+        jobset,
+      ],
+    ]);
+    const count = (name: string) => report.components.find((c) => c.name === name)?.expected;
+    expect([count('istio'), count('oauth2-proxy'), count('pipelines')]).toEqual([37, 14, 133]);
   });
 
   it('differs from example/ built as one only by the listed JobSet CRD deviation', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { VerifyReport } from '../../src/verify/verify.ts';
-import { choiceCounts, runCli, snapshot, tempDir } from './helpers.ts';
+import { choiceCounts, exampleVariantCounts, runCli, snapshot, tempDir } from './helpers.ts';
 
 /**
  * The release before 26.03, from the same code and its own release data
@@ -99,6 +99,65 @@ describe('kubeflow/manifests v1.11.0', () => {
       ['oauth2-proxy.m2m=eks', 13, 13, [], []],
       ['pipelines.definitionStorage=kubernetes', 137, 137, [], []],
     ]);
+  });
+
+  it('equals example/ built as one with each variant in place of its line, rendered with its values (docs/choices.md)', () => {
+    // Counts by hand: example/'s 653 less the component's default build (istio 37,
+    // oauth2-proxy 12, pipelines 131) plus the variant's (the test before); ambient's
+    // Namespaces are its owners' (label patches), so 39 of its objects add.
+    const jobset = ['apiextensions.k8s.io/v1 CustomResourceDefinition jobsets.jobset.x-k8s.io'];
+    expect(exampleVariantCounts(report, 'v1.11.0')).toEqual([
+      [
+        'global.istio.platform=gke',
+        'common/istio/istio-install/overlays/gke',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        653,
+        653,
+        jobset,
+      ],
+      [
+        'global.istio.mode=ambient',
+        'common/istio/istio-install/overlays/ambient-oauth2-proxy',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        655,
+        655,
+        jobset,
+      ],
+      [
+        'global.istio.mode=ambient,global.istio.platform=gke',
+        'common/istio/istio-install/overlays/ambient-oauth2-proxy-gke',
+        ['common/istio/istio-install/overlays/oauth2-proxy'],
+        655,
+        655,
+        jobset,
+      ],
+      [
+        'oauth2-proxy.m2m=kind',
+        'common/oauth2-proxy/overlays/m2m-dex-and-kind',
+        ['common/oauth2-proxy/overlays/m2m-dex-only'],
+        657,
+        657,
+        jobset,
+      ],
+      [
+        'oauth2-proxy.m2m=eks',
+        'common/oauth2-proxy/overlays/m2m-dex-and-eks',
+        ['common/oauth2-proxy/overlays/m2m-dex-only'],
+        654,
+        654,
+        jobset,
+      ],
+      [
+        'pipelines.definitionStorage=kubernetes',
+        'applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user-k8s-native',
+        ['applications/pipeline/upstream/env/cert-manager/platform-agnostic-multi-user'],
+        659,
+        659,
+        jobset,
+      ],
+    ]);
+    const count = (name: string) => report.components.find((c) => c.name === name)?.expected;
+    expect([count('istio'), count('oauth2-proxy'), count('pipelines')]).toEqual([37, 12, 131]);
   });
 
   it('equals each component built on its own and example/ built as one, but for listed deviations', () => {
