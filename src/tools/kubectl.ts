@@ -2,6 +2,14 @@ import { KfchartsError } from '../errors.ts';
 import { exec } from './exec.ts';
 import { resolveTool } from './resolve.ts';
 
+/**
+ * kustomize spends much of its CPU in Go's garbage collector. GOGC=400 (collect at 5× the
+ * live heap instead of 2×) measured on example/ at 26.03, 2 CPUs: 7.4 s → 4.5 s of CPU,
+ * 5.4 s → 4.2 s wall, peak 400 → 800 MB; a component's build needs far less. A GOGC the
+ * user set wins.
+ */
+const KUSTOMIZE_ENV: NodeJS.ProcessEnv = { ...process.env, GOGC: process.env.GOGC ?? '400' };
+
 /** kubectl, used only for its built-in kustomize. */
 export class Kubectl {
   readonly path: string;
@@ -26,7 +34,7 @@ export class Kubectl {
    * kustomize message rarely says which of 27 builds it came from.
    */
   async kustomize(dir: string, what: string): Promise<string> {
-    const result = await exec(this.path, ['kustomize', dir]);
+    const result = await exec(this.path, ['kustomize', dir], { env: KUSTOMIZE_ENV });
     // Killed (a signal: out of memory, interrupted) is no verdict on the input.
     if (result.exitCode >= 128) {
       throw new KfchartsError(
