@@ -151,8 +151,9 @@ describe('values: global.imageRegistry', () => {
 
   it('renders exactly the images `kfcharts images` lists, through the registry', () => {
     expect(listed.length).toBe(106);
-    // The 24 more of `kfcharts images` are those of optional components and variants.
-    expect(all.length).toBe(130);
+    // The 25 more of `kfcharts images` are those of optional components and variants
+    // (ambient's ztunnel among them).
+    expect(all.length).toBe(131);
     expect(listed.filter((image) => !all.includes(image))).toEqual([]);
     expect(listed).toEqual([...new Set(listed)].sort());
     const mirroredObjects = splitManifests(mirrored.text, 'helm template');
