@@ -157,6 +157,15 @@ function emitChart(
   if (requires.length > 0) {
     files.set(`${root}/templates/kfcharts-requires.yaml`, requirementChecks(requires));
   }
+  // Global variant values reach every release, whichever subcharts it holds or enables:
+  // checked in each parent chart, which always renders.
+  const globalChoices = input.components.filter((c) => c.variants?.global);
+  if (globalChoices.length > 0) {
+    files.set(
+      `${root}/templates/kfcharts-choices.yaml`,
+      globalChoices.map((c) => variantChecks(c)).join(''),
+    );
+  }
   files.set(`${root}/README.md`, chartReadme(release, input));
   // The values checks run once per release, in the parent chart (renders nothing).
   files.set(`${root}/templates/_kfcharts.tpl`, helpers);
@@ -205,7 +214,7 @@ function emitChart(
     files.set(`${dir}/values.yaml`, subchartValuesYaml(component, input.components));
     files.set(`${dir}/values.schema.json`, json(subchartValuesSchema(component, input.components)));
     files.set(`${dir}/templates/_kfcharts.tpl`, helpers);
-    if (component.variants) {
+    if (component.variants && !component.variants.global) {
       files.set(`${dir}/templates/kfcharts-choices.yaml`, variantChecks(component));
     }
     for (const [name, text] of extraTemplates(component.name, release.name)) {

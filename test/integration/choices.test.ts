@@ -419,6 +419,22 @@ async function helmErrors(chart: string, set: readonly string[], skipSchema = fa
   return Promise.all([run(new Helm().path), run(Helm.v3().path)]);
 }
 
+describe('choices: global variant values with the schema skipped', () => {
+  it('a choice upstream does not offer fails every release, Istio or not (the parent chart checks it)', async () => {
+    for (const chart of ['kubeflow', 'kubeflow-platform']) {
+      const set = ['global.istio.mode=cni', 'istio.enabled=false'];
+      const errors = await helmErrors(join(await valuesCharts(), chart), set, true);
+      for (const error of errors) {
+        expect(error).toMatch(
+          new RegExp(
+            `^Error: execution error at \\(${chart}/templates/kfcharts-choices\\.yaml:\\d+:\\d+\\): global\\.istio\\.mode: must be one of sidecar, ambient, not "cni"`,
+          ),
+        );
+      }
+    }
+  });
+});
+
 describe('choices: requirements (release data choices.requires)', () => {
   const WHY =
     "net-istio sends cluster-local traffic (KServe predictors' too) to Service istio-system/knative-local-gateway (its default local gateway: config-istio sets none), whose selector app=cluster-local-gateway, istio=cluster-local-gateway (overlays/gateways) matches only cluster-local-gateway's pods; without them that traffic reaches no pod";
