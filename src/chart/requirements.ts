@@ -41,27 +41,34 @@ export function requirementsByChart(
 export function withRequirements(schema: object, requires: readonly Requirement[]): object {
   if (requires.length === 0) return schema;
   const enabled = (value: boolean): Schema => ({ properties: { enabled: { const: value } } });
+  const existing = (schema as { allOf?: readonly object[] }).allOf ?? [];
   return {
     ...schema,
-    allOf: requires.map((r) => ({
-      description: `${r.component}.enabled needs ${r.needs}.enabled: ${r.why}`,
-      // Without `required`: a component whose block or `enabled` is missing is on.
-      if: { properties: { [r.component]: enabled(true) } },
-      // Helm prints neither description, but both print an enum's values: the reason as a
-      // second, impossible value (`enabled` is a boolean) puts it in the error message.
-      // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
-      then: {
-        properties: {
-          [r.needs]: {
-            properties: {
-              enabled: {
-                enum: [true, `true, as ${r.component}.enabled needs ${r.needs}.enabled: ${r.why}`],
+    allOf: [
+      ...existing,
+      ...requires.map((r) => ({
+        description: `${r.component}.enabled needs ${r.needs}.enabled: ${r.why}`,
+        // Without `required`: a component whose block or `enabled` is missing is on.
+        if: { properties: { [r.component]: enabled(true) } },
+        // Helm prints neither description, but both print an enum's values: the reason as a
+        // second, impossible value (`enabled` is a boolean) puts it in the error message.
+        // biome-ignore lint/suspicious/noThenProperty: a JSON-schema keyword, not a thenable
+        then: {
+          properties: {
+            [r.needs]: {
+              properties: {
+                enabled: {
+                  enum: [
+                    true,
+                    `true, as ${r.component}.enabled needs ${r.needs}.enabled: ${r.why}`,
+                  ],
+                },
               },
             },
           },
         },
-      },
-    })),
+      })),
+    ],
   };
 }
 

@@ -100,6 +100,8 @@ export interface VariantRender {
 export interface SharedNamespace {
   /** Its key, e.g. `v1 Namespace kubeflow`. */
   readonly name: string;
+  /** Fields of the variant's copy besides name and labels, which no check models: each fails. */
+  readonly unmodelled: readonly string[];
   /** The variant build's own copy: its name and labels; the labels it drops (release data). */
   readonly variant: {
     readonly name: string;
@@ -187,8 +189,16 @@ export async function renderVariants(
         );
         const own = (ns.value.metadata as { labels?: Record<string, unknown> } | undefined)?.labels;
         const labels = { ...Object.fromEntries(kept), ...(own ?? {}) };
+        // Only labels are modelled: anything else on the variant's copy is a difference.
+        const { apiVersion: _a, kind: _k, metadata: meta = {}, ...rest } = ns.value;
+        const { name: _n, labels: _l, ...otherMeta } = meta as Record<string, unknown>;
+        const unmodelled = [
+          ...Object.keys(rest),
+          ...Object.keys(otherMeta).map((k) => `metadata.${k}`),
+        ];
         sharedNamespaces.push({
           name: ns.key,
+          unmodelled,
           variant: { name, labels: own ?? {}, remove: e.removeLabels[name] ?? [] },
           owner: other.component,
           expected: { ...owned, metadata: { ...metadata, labels } },

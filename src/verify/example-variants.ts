@@ -1,5 +1,5 @@
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import { basename, join, posix } from 'node:path';
 import { isScalar, isSeq, parseDocument, stringify } from 'yaml';
 import { EXAMPLE_PATH } from '../components.ts';
@@ -144,24 +144,22 @@ export function swapExampleText(text: string, swap: ExampleSwap, file: string): 
     }
     const e = found[0] as (typeof found)[number];
     if (i === 0) {
-      edits.push({ start: e.start, end: e.end, text: posix.relative(EXAMPLE_PATH, swap.path) });
+      // With re-declared Namespaces, the wrapper around the path (namespaceWrapper).
+      const entry = swap.namespaces?.length ? WRAPPER : posix.relative(EXAMPLE_PATH, swap.path);
+      edits.push({ start: e.start, end: e.end, text: entry });
     } else {
       const lineStart = text.lastIndexOf('\n', e.start - 1) + 1;
       const lineEnd = text.indexOf('\n', e.end);
       edits.push({ start: lineStart, end: lineEnd === -1 ? text.length : lineEnd + 1, text: '' });
     }
   }
-  if (swap.namespaces?.length) {
-    // The entry becomes the wrapper (namespaceWrapper), and the labels patches of the
-    // Namespaces it drops go into example/'s own patches: the one edit that is not text.
-    const first = edits.find((e) => e.text !== '');
-    if (first) first.text = WRAPPER;
-  }
   let out = text;
   for (const e of edits.sort((a, b) => b.start - a.start)) {
     out = out.slice(0, e.start) + e.text + out.slice(e.end);
   }
   if (!swap.namespaces?.length) return out;
+  // The labels patches of the Namespaces the wrapper drops go into example/'s `patches`:
+  // re-serialized by eemeli/yaml, so formatting (not meaning) may differ from upstream's.
   const swapped = parseDocument(out);
   const patches = swap.namespaces.map((ns) => ({
     patch: stringify({
@@ -209,7 +207,9 @@ export async function buildSwappedExamples(
   swaps: readonly ExampleSwap[],
   treeDir: string,
   kubectl: Kubectl,
-  concurrency = availableParallelism(),
+  // A whole example/ build peaks near 800 MB with GOGC=400 (src/tools/kubectl.ts): at most
+  // one per GB of memory, however many CPUs.
+  concurrency = Math.max(1, Math.min(availableParallelism(), Math.floor(totalmem() / 1024 ** 3))),
 ): Promise<SwappedExampleBuild[]> {
   const exampleDir = join(treeDir, EXAMPLE_PATH);
   const file = findKustomizationFile(exampleDir);

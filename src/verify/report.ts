@@ -66,6 +66,11 @@ export function formatVerifySummary(report: VerifyReport, jsonPath: string): str
       `${ex.unexplained.length} unexplained, ${ex.stale.length} stale`,
   );
   for (const d of ex.explained) lines.push(`    known: ${d.object} ${d.pointer}`);
+  for (const skipped of report.choices.examplesSkipped) {
+    lines.push(
+      `  example/ with a variant: SKIPPED ${skipped} (not in this tree or not in example/)`,
+    );
+  }
   for (const v of report.choices.examples) {
     const head = `  example/ with ${v.path} in place of ${v.replaced.join(', ')} (${v.set.join(',')}):`;
     lines.push(

@@ -134,6 +134,8 @@ export interface VerifyReport {
      * kustomize as one, against every chart rendered with the variant's values.
      */
     examples: SwappedExampleReport[];
+    /** Variant paths of the release data with no swapped example/ (not in this tree, or their component not in example/): reported, not failed. */
+    examplesSkipped: string[];
   };
   readonly failures: string[];
 }
@@ -482,6 +484,14 @@ async function verifyAgainst(
     ),
     ...variants.flatMap((v) =>
       v.sharedNamespaces
+        .filter((n) => n.unmodelled.length > 0)
+        .map(
+          (n) =>
+            `variant (${v.set.join(',')}, ${v.path}): ${n.name} re-declared with ${n.unmodelled.join(', ')}, which only labels are merged for`,
+        ),
+    ),
+    ...variants.flatMap((v) =>
+      v.sharedNamespaces
         .filter((n) => !isDeepStrictEqual(n.expected, n.rendered))
         .map(
           (n) =>
@@ -527,6 +537,11 @@ async function verifyAgainst(
         })),
       })),
       examples: exampleVariants,
+      examplesSkipped: (releaseData?.choices?.variants ?? []).flatMap((v) =>
+        v.paths
+          .filter((p) => !swaps.some((s) => s.path === p.path))
+          .map((p) => `${v.component}: ${p.path}`),
+      ),
     },
     failures,
   };

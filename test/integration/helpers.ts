@@ -214,6 +214,7 @@ export function exampleVariantCounts(
   expect(report.choices.examples.map((e) => e.path)).toEqual(
     (data.choices?.variants ?? []).flatMap((v) => v.paths.map((p) => p.path)),
   );
+  expect(report.choices.examplesSkipped).toEqual([]);
   for (const e of report.choices.examples) {
     expect({
       path: e.path,
