@@ -4,6 +4,7 @@ import { renderBuildReport } from './build-report.ts';
 import { touchCacheEntry } from './cache.ts';
 import { type ControllerOwnedFinding, lintControllerOwned } from './chart/controller-owned.ts';
 import { type ChartFiles, emitCharts, extraTemplateDirs } from './chart/emit.ts';
+import { requirementEvidenceDrift } from './chart/requirements.ts';
 import { planUpgrade, type UpgradePlan } from './chart/upgrade-hooks.ts';
 import { writeChartsAtomically } from './chart/write.ts';
 import {
@@ -503,6 +504,14 @@ function finishBuild(
       found: 'not a kustomization in this tree; update or remove the choice in the release data',
     })),
     ...ruled.drift,
+    ...requirementEvidenceDrift(
+      data?.lock.choices?.requires ?? [],
+      data ? relativeToProject(data.file) : 'release data',
+      (name) => {
+        const i = list.findIndex((c) => c.name === name);
+        return i < 0 ? undefined : (outputs[i]?.yaml ?? '');
+      },
+    ),
   ];
   const variantObjects = variants.map((b, i) => {
     const component = list.find((c) => c.name === b.component) as Component;

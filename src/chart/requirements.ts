@@ -1,5 +1,6 @@
 import { KfchartsError } from '../errors.ts';
 import type { ReleasePlan } from '../release/plan.ts';
+import type { Drift } from '../rules/rule.ts';
 import type { Requirement } from '../upstream/lock.ts';
 import type { Schema } from '../values/schema.ts';
 
@@ -95,4 +96,32 @@ export function requirementChecks(requires: readonly Requirement[]): string {
     '{{- end }}',
     '',
   ].join('\n');
+}
+
+/**
+ * Each requirement rests on text in its components' manifests (`evidence`): where a
+ * component of this build lacks it, the requirement may no longer hold, and the reviewer
+ * re-checks it (drift, docs/choices.md). `manifests` is a component's kustomize output,
+ * undefined when the build has no such component (nothing to check).
+ */
+export function requirementEvidenceDrift(
+  requires: readonly Requirement[],
+  source: string,
+  manifests: (component: string) => string | undefined,
+): Drift[] {
+  return requires.flatMap((r) =>
+    r.evidence.flatMap((e) => {
+      const text = manifests(e.component);
+      if (text === undefined || text.includes(e.text)) return [];
+      return [
+        {
+          rule: 'choices-requires',
+          source,
+          component: e.component,
+          expected: `${e.component}'s manifests contain ${JSON.stringify(e.text)}, evidence that ${r.component} needs ${r.needs}`,
+          found: 'not found: re-check the requirement (its why and evidence) in the release data',
+        },
+      ];
+    }),
+  );
 }

@@ -83,6 +83,11 @@ export interface Requirement {
   readonly needs: string;
   /** What in upstream's manifests makes it fail; printed in the error. */
   readonly why: string;
+  /**
+   * Text `why` rests on, in the kustomize output of `component` or `needs`: the build
+   * reports drift when it is gone, so a new release re-checks the requirement.
+   */
+  readonly evidence: readonly { readonly component: string; readonly text: string }[];
 }
 
 /** A component's values whose non-default choices replace its path (docs/choices.md). */
@@ -238,6 +243,13 @@ export function readLock(path: string): UpstreamLock {
       );
     }
     requirements.add(key);
+    const stray = r.evidence.find((e) => e.component !== r.component && e.component !== r.needs);
+    if (stray) {
+      throw new KfchartsError(
+        'lock-invalid',
+        `${path}: requirement '${key}' has evidence in '${stray.component}', which is neither of its components`,
+      );
+    }
   }
   return lock;
 }

@@ -527,7 +527,9 @@ describe('choices: requirements (release data choices.requires)', () => {
     writeFileSync(join(chart, 'templates/_lookup.tpl'), lookup);
     writeFileSync(
       join(chart, 'templates/kfcharts-requires.yaml'),
-      requirementChecks([{ component: 'knative-serving', needs: 'cluster-local-gateway', why }]),
+      requirementChecks([
+        { component: 'knative-serving', needs: 'cluster-local-gateway', why, evidence: [] },
+      ]),
     );
     for (const text of await helmErrors(chart, [])) {
       expect(text).toContain(

@@ -74,13 +74,30 @@ describe('readLock', () => {
     expect(twice.message).toContain(
       "requirement 'knative-serving needs cluster-local-gateway' is listed twice",
     );
-    const self = { component: 'dex', needs: 'dex', why: 'a component that needs itself' };
+    const self = {
+      component: 'dex',
+      needs: 'dex',
+      why: 'a component that needs itself',
+      evidence: [{ component: 'dex', text: 'dex.auth.svc' }],
+    };
     expect(thrown(() => readLock(withRequires([self]))).message).toContain(
       "requirement 'dex needs dex' names one component twice",
     );
     // A reason is one line: it is printed in an error message.
     const multiline = { ...self, needs: 'istio', why: 'first line\nsecond line of it' };
     expect(thrown(() => readLock(withRequires([multiline]))).code).toBe('lock-invalid');
+    // Evidence is in one of its two components' manifests.
+    const elsewhere = {
+      ...self,
+      needs: 'istio',
+      evidence: [{ component: 'katib', text: 'katib-ui' }],
+    };
+    expect(thrown(() => readLock(withRequires([elsewhere]))).message).toContain(
+      "requirement 'dex needs istio' has evidence in 'katib', which is neither of its components",
+    );
+    // Without evidence, the schema refuses the entry.
+    const { evidence: _e, ...bare } = { ...self, needs: 'istio' };
+    expect(thrown(() => readLock(withRequires([bare]))).code).toBe('lock-invalid');
   });
 
   it('pins 26.03 and v1.11.0; the newest is the default', () => {

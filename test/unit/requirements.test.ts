@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { requirementChecks, requirementsByChart } from '../../src/chart/requirements.ts';
+import {
+  requirementChecks,
+  requirementEvidenceDrift,
+  requirementsByChart,
+} from '../../src/chart/requirements.ts';
 import type { Component } from '../../src/components.ts';
 import { NO_DECISIONS, type ReleasePlan } from '../../src/release/plan.ts';
 
@@ -7,6 +11,7 @@ const NEEDS = {
   component: 'knative-serving',
   needs: 'cluster-local-gateway',
   why: 'its Service selects only the pods of cluster-local-gateway',
+  evidence: [{ component: 'knative-serving', text: 'istio: cluster-local-gateway' }],
 };
 
 /** A plan of charts holding the named components, without objects. */
@@ -53,5 +58,35 @@ describe('release data requirements (choices.requires)', () => {
     expect(text).toContain('"a \\"quoted\\" {{ .Values.x }} %s reason"');
     // The reason is an argument of printf, never its format.
     expect(text).toContain('(index $r 2))');
+  });
+});
+
+describe('requirement evidence (release data choices.requires[].evidence)', () => {
+  it('is drift where a component of the build lacks it; absent components are not checked', () => {
+    const manifests = (texts: Record<string, string>) => (c: string) => texts[c];
+    expect(
+      requirementEvidenceDrift(
+        [NEEDS],
+        'upstream/x.yaml',
+        manifests({ 'knative-serving': 'a\n    istio: cluster-local-gateway\n' }),
+      ),
+    ).toEqual([]);
+    expect(requirementEvidenceDrift([NEEDS], 'upstream/x.yaml', manifests({}))).toEqual([]);
+    expect(
+      requirementEvidenceDrift(
+        [NEEDS],
+        'upstream/x.yaml',
+        manifests({ 'knative-serving': 'istio: knative-local-gateway' }),
+      ),
+    ).toEqual([
+      {
+        rule: 'choices-requires',
+        source: 'upstream/x.yaml',
+        component: 'knative-serving',
+        expected:
+          'knative-serving\'s manifests contain "istio: cluster-local-gateway", evidence that knative-serving needs cluster-local-gateway',
+        found: 'not found: re-check the requirement (its why and evidence) in the release data',
+      },
+    ]);
   });
 });
