@@ -470,18 +470,13 @@ function finishBuild(
   const ruled = applyRules(rules, built, data?.lock.expect ?? {});
   const findings: RuleFinding[] = [...ruled.findings];
   if (variantNs.namespaces.size > 0) {
-    const owners = new Map(
-      built.flatMap((c) =>
-        c.objects.filter((o) => o.kind === 'Namespace').map((o) => [o.name, c.component.name]),
-      ),
-    );
     findings.push({
       id: 'variant-namespace-labels',
       source: 'src/variants.ts',
       generic: true,
       component: undefined,
       expected: undefined,
-      matched: [...variantNs.namespaces.keys()].map((n) => `${owners.get(n)}: v1 Namespace ${n}`),
+      matched: [...variantNs.owners].map(([n, owner]) => `${owner}: v1 Namespace ${n}`),
       notes: [...variantNs.namespaces].flatMap(([n, choices]) =>
         choices.map(
           (c) =>

@@ -160,21 +160,22 @@ export function variantNamespaces(
 ): {
   readonly variantObjects: ManifestObject[][];
   readonly namespaces: ReadonlyMap<string, NamespaceChoice[]>;
+  /** The component that renders each Namespace in `namespaces`. */
+  readonly owners: ReadonlyMap<string, string>;
 } {
-  const owner = new Map<string, string>();
+  // Every Namespace of the default build: its component and its labels.
+  const owned = new Map<string, { component: string; labels: Readonly<Record<string, string>> }>();
   for (const c of components) {
-    for (const o of c.objects) if (isNamespace(o)) owner.set(o.name, c.component.name);
+    for (const o of c.objects) {
+      if (isNamespace(o)) owned.set(o.name, { component: c.component.name, labels: o.labels });
+    }
   }
   // namespace → labels and removed labels (as JSON) → the combinations that set them.
   const found = new Map<string, Map<string, { component: string; when: VariantBuild['when'][] }>>();
-  const ownerLabels = new Map<string, Readonly<Record<string, string>>>();
-  for (const c of components) {
-    for (const o of c.objects) if (isNamespace(o)) ownerLabels.set(o.name, o.labels);
-  }
   const merged = new Set<string>();
   const kept = builds.map((b, i) =>
     (variantObjects[i] ?? []).filter((o) => {
-      const ownerName = isNamespace(o) ? owner.get(o.name) : undefined;
+      const ownerName = isNamespace(o) ? owned.get(o.name)?.component : undefined;
       if (ownerName === undefined || ownerName === b.component || !onlyNameAndLabels(o)) {
         return true;
       }
@@ -187,7 +188,7 @@ export function variantNamespaces(
       }
       const remove = [...(b.removeLabels?.[o.name] ?? [])].sort();
       for (const label of remove) {
-        if (ownerLabels.get(o.name)?.[label] === undefined) {
+        if (owned.get(o.name)?.labels[label] === undefined) {
           throw new KfchartsError(
             'component-list-invalid',
             `variant of '${b.component}' at ${b.path}: removeLabels names ${label} of Namespace ${o.name}, which '${ownerName}' does not set; update the release data`,
@@ -236,7 +237,8 @@ export function variantNamespaces(
       }
     }
   }
-  return { variantObjects: kept, namespaces };
+  const owners = new Map([...namespaces.keys()].map((n) => [n, owned.get(n)?.component ?? '']));
+  return { variantObjects: kept, namespaces, owners };
 }
 
 function isNamespace(o: ManifestObject): boolean {

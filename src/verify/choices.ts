@@ -114,6 +114,8 @@ export interface SharedNamespace {
   readonly expected: Record<string, unknown>;
   /** undefined: not rendered with `set`. */
   readonly rendered: Record<string, unknown> | undefined;
+  /** `rendered` is `expected`. */
+  readonly equal: boolean;
 }
 
 /**
@@ -129,6 +131,8 @@ export async function renderVariants(
   chartsDir: string,
   helm: Helm,
   kubectl: Kubectl,
+  /** A chart's render at default values (verify's own first render, shared). */
+  defaultRender: (chart: string) => Promise<string>,
 ): Promise<VariantRender[]> {
   const entries = variants.flatMap((v) =>
     v.paths
@@ -149,13 +153,12 @@ export async function renderVariants(
     { kubectl, cacheDir: undefined, title: 'verify: kustomize variants (uncached)' },
   );
   const renders: VariantRender[] = [];
-  // Each chart's default render, once: the owners' Namespaces and, for a global value, the
-  // objects of every other component to compare with.
+  // Each chart's default render, parsed once: the owners' Namespaces and, for a global
+  // value, the objects of every other component to compare with.
   const defaults = new Map<string, Promise<RenderedObject[]>>();
   const defaultOf = (chart: string) => {
     const cached =
-      defaults.get(chart) ??
-      renderChart(helm, join(chartsDir, chart), []).then((t) => parseHelmOutput(t, chart));
+      defaults.get(chart) ?? defaultRender(chart).then((t) => parseHelmOutput(t, chart));
     defaults.set(chart, cached);
     return cached;
   };
@@ -196,13 +199,15 @@ export async function renderVariants(
           ...Object.keys(rest),
           ...Object.keys(otherMeta).map((k) => `metadata.${k}`),
         ];
+        const expectedNs = { ...owned, metadata: { ...metadata, labels } };
         sharedNamespaces.push({
           name: ns.key,
           unmodelled,
           variant: { name, labels: own ?? {}, remove: e.removeLabels[name] ?? [] },
           owner: other.component,
-          expected: { ...owned, metadata: { ...metadata, labels } },
+          expected: expectedNs,
           rendered: other.value,
+          equal: isDeepStrictEqual(expectedNs, other.value),
         });
       }
     }
